@@ -1,0 +1,119 @@
+"""tf.gradients: reverse-mode differentiation over the graph. Gradients are built from
+ops, so they are graphs too (and can be differentiated again)."""
+from .framework import dtypes
+from .framework.graph import get_default_graph, name_scope
+from .framework.operation import Tensor, convert_to_tensor
+from .framework.registry import get_op_def
+from .ops import shape_ops
+from .ops.reductions import add_n
+
+
+def _as_tensor_list(values, as_ref):
+    if values is None:
+        return []
+    if not isinstance(values, (list, tuple)):
+        values = [values]
+    return [convert_to_tensor(v, as_ref=as_ref) if not isinstance(v, Tensor) else v
+            for v in values]
+
+
+def _differentiable(t):
+    return t.dtype.is_floating
+
+
+def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_ops=False,
+              gate_gradients=False, aggregation_method=None, stop_gradients=None,
+              unconnected_gradients="none"):
+    ys = _as_tensor_list(ys, as_ref=False)
+    xs = _as_tensor_list(xs, as_ref=True)
+    stops = {t.op for t in _as_tensor_list(stop_gradients, as_ref=False)}
+    grad_ys = [None] * len(ys) if grad_ys is None else list(grad_ys) \
+        if isinstance(grad_ys, (list, tuple)) else [grad_ys]
+    if len(grad_ys) != len(ys):
+        raise ValueError(f"Passed {len(grad_ys)} grad_ys for {len(ys)} ys")
+    graph = ys[0].graph if ys else get_default_graph()
+    with name_scope(name, "gradients", ys + xs) as scope:
+        with graph.name_scope(scope):
+            between = _ops_between(ys, xs, stops)
+            grads = {}   # tensor -> list of gradient contributions
+            for y, gy in zip(ys, grad_ys):
+                if gy is None:
+                    gy = shape_ops.fill(shape_ops.shape(y), _one(y.dtype)) \
+                        if not y.shape.is_fully_defined() else \
+                        shape_ops.ones(y.shape.as_list(), y.dtype, name=f"grad_ys_{len(grads)}")
+                else:
+                    gy = convert_to_tensor(gy, dtype=y.dtype)
+                grads.setdefault(y, []).append(gy)
+            x_ops = {x.op for x in xs}
+            for op in sorted(between, key=lambda o: -o._id):
+                out_grads = [_sum(grads.get(t)) for t in op.outputs]
+                if all(g is None for g in out_grads) or op in stops or op in x_ops and \
+                        not op.inputs:
+                    continue
+                op_def = get_op_def(op.type)
+                if op_def.not_differentiable:
+                    continue
+                if op_def.gradient is None:
+                    raise LookupError(f"No gradient defined for operation '{op.name}' "
+                                      f"(op type: {op.type})")
+                out_grads = [g if g is not None else shape_ops.zeros_like(t)
+                             for g, t in zip(out_grads, op.outputs)]
+                with graph.name_scope(op.name + "_grad"):
+                    in_grads = op_def.gradient(op, *out_grads)
+                if len(in_grads) != len(op.inputs):
+                    raise ValueError(f"gradient of {op.type} returned {len(in_grads)} values "
+                                     f"for {len(op.inputs)} inputs")
+                for t, g in zip(op.inputs, in_grads):
+                    if g is not None and _differentiable(t) and t.op in between:
+                        grads.setdefault(t, []).append(g)
+            result = []
+            for x in xs:
+                g = _sum(grads.get(x))
+                if g is None and unconnected_gradients == "zero":
+                    g = shape_ops.zeros_like(x)
+                result.append(g)
+            return result
+
+
+def _one(dtype):
+    from .ops.constant_ops import constant
+    return constant(1, dtype=dtype)
+
+
+def _sum(contributions):
+    if not contributions:
+        return None
+    if len(contributions) == 1:
+        return contributions[0]
+    return add_n(contributions)
+
+
+def _ops_between(ys, xs, stops):
+    """Ops on a path from some x to some y: reachable forward from xs and backward from
+    ys (through data edges), not through a stop op."""
+    forward = set()
+    stack = [x.op for x in xs]
+    while stack:
+        op = stack.pop()
+        if op in forward:
+            continue
+        forward.add(op)
+        if op in stops:
+            continue
+        for t in op.outputs:
+            stack.extend(t._consumers)
+    between = set()
+    stack = [y.op for y in ys]
+    while stack:
+        op = stack.pop()
+        if op in between or op not in forward:
+            continue
+        between.add(op)
+        stack.extend(t.op for t in op.inputs)
+    return between
+
+
+def hessians(ys, xs, name="hessians"):
+    raise NotImplementedError("tf.hessians is not supported yet")
+
+

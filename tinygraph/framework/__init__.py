@@ -1,0 +1,1 @@
+"""Graph, Operation, Tensor, dtypes, shapes, scopes, collections, seeds, errors (no ops)."""

@@ -1,0 +1,58 @@
+"""The numpy reference backend: runs a plan op by op with each op's numpy declaration."""
+import numpy as np
+
+from ..compiler.prune import ops_to_run
+from ..framework.errors import InvalidArgumentError, OpError
+from ..framework.registry import VariableRef, get_op_def
+from .state import RunContext
+
+
+class NumpyPlan:
+    def __init__(self, fetches, feeds):
+        fetch_ops = [f.op if hasattr(f, "op") and not hasattr(f, "outputs") else f
+                     for f in fetches]
+        self.fetches = fetches
+        self.feeds = list(feeds)
+        fed = set(self.feeds)
+        self.steps = [(op, get_op_def(op.type)) for op in ops_to_run(fetch_ops, fed)
+                      if not (op.outputs and all(t in fed for t in op.outputs))]
+
+    def run(self, feed_values, state):
+        """feed_values: arrays in the order of `feeds`. Returns one value per fetch (None
+        for ops). Variables change only if the whole run succeeds."""
+        ctx = RunContext(state)
+        env = dict(zip(self.feeds, feed_values))
+        for op, op_def in self.steps:
+            inputs = []
+            for i, t in enumerate(op.inputs):
+                value = env[t]
+                if type(value) is VariableRef and i not in op_def.ref_inputs:
+                    value = ctx.read_initialized(value.name, op)
+                inputs.append(value)
+            try:
+                outputs = op_def.compute(op, inputs, ctx)
+            except OpError:
+                raise
+            except (ValueError, IndexError, TypeError, ArithmeticError) as e:
+                raise InvalidArgumentError(None, op, f"{op.type} failed: {e}") from e
+            for t, value in zip(op.outputs, outputs):
+                env[t] = value
+        results = []
+        for f in self.fetches:
+            if hasattr(f, "outputs"):   # an Operation
+                results.append(None)
+                continue
+            value = env[f]
+            if type(value) is VariableRef:
+                value = ctx.read_initialized(value.name, f.op)
+            results.append(np.array(value, copy=True) if isinstance(value, np.ndarray)
+                           else np.asarray(value))
+        ctx.commit()
+        return results
+
+
+class NumpyBackend:
+    name = "numpy"
+
+    def compile(self, graph, fetches, feeds, feed_shapes):
+        return NumpyPlan(fetches, feeds)
