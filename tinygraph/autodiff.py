@@ -37,10 +37,9 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
             between = _ops_between(ys, xs, stops)
             grads = {}   # tensor -> list of gradient contributions
             for y, gy in zip(ys, grad_ys):
-                if gy is None:
-                    gy = shape_ops.fill(shape_ops.shape(y), _one(y.dtype)) \
-                        if not y.shape.is_fully_defined() else \
-                        shape_ops.ones(y.shape.as_list(), y.dtype, name=f"grad_ys_{len(grads)}")
+                if gy is None:   # ones shaped like y, built as TF builds them
+                    dims = shape_ops.shape(y)
+                    gy = shape_ops.fill(dims, _one(y.dtype, f"grad_ys_{len(grads)}"))
                 else:
                     gy = convert_to_tensor(gy, dtype=y.dtype)
                 grads.setdefault(y, []).append(gy)
@@ -75,9 +74,9 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
             return result
 
 
-def _one(dtype):
+def _one(dtype, name):
     from .ops.constant_ops import constant
-    return constant(1, dtype=dtype)
+    return constant(1, dtype=dtype, name=name)
 
 
 def _sum(contributions):

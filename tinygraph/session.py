@@ -4,6 +4,7 @@ import os
 import numpy as np
 
 from .framework import dtypes
+from .framework.errors import FailedPreconditionError, InvalidArgumentError, NotFoundError
 from .framework.graph import _default_session_stack, get_default_graph
 from .framework.operation import Tensor
 from .runtime import get_backend
@@ -87,8 +88,49 @@ class BaseSession:
             plan = self._backend.compile(self._graph, unique, feed_tensors,
                                          [v.shape for v in feed_values])
             self._plans[key] = plan
-        values = dict(zip(unique, plan.run(feed_values, self._state)))
+        # As TF, a 0-d result comes back as a numpy scalar (np.float32), not a 0-d array.
+        values = {f: v[()] if isinstance(v, np.ndarray) and v.ndim == 0 else v
+                  for f, v in zip(unique, plan.run(feed_values, self._state))}
         return rebuild([values[f] for f in flat])
+
+    # --- direct variable access (the Saver's; adds no graph ops) ---
+    def _variable_op(self, name):
+        op = self._graph._ops_by_name.get(name)
+        if op is None or op.type != "VariableV2":
+            raise NotFoundError(None, None, f"Variable {name} does not exist in the "
+                                            "session's graph.")
+        return op
+
+    def _read_variables(self, names):
+        """{name: a copy of the value} for VariableV2 op names; FailedPreconditionError
+        for an uninitialised one."""
+        if self._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        out = {}
+        for name in names:
+            op = self._variable_op(name)
+            value = self._state.variables.get(name)
+            if value is None:
+                raise FailedPreconditionError(
+                    None, op, f"Attempting to use uninitialized value {name}")
+            out[name] = np.array(value, copy=True)
+        return out
+
+    def _write_variables(self, values):
+        """Sets variables {name: array}: all of them, or none if any is invalid."""
+        if self._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        checked = {}
+        for name, value in values.items():
+            op = self._variable_op(name)
+            dtype = op.attrs["dtype"]
+            array = np.array(value, dtype=dtype.as_numpy_dtype, copy=True)
+            if not op.outputs[0].shape.is_compatible_with(array.shape):
+                raise InvalidArgumentError(
+                    None, op, f"Assign requires shapes of both tensors to match. lhs shape= "
+                              f"{op.outputs[0].shape} rhs shape= {list(array.shape)}")
+            checked[name] = array
+        self._state.variables.update(checked)
 
     def _convert_feeds(self, feed_dict):
         tensors, values = [], []

@@ -97,6 +97,9 @@ class Graph:
             raise KeyError(f"The name {name!r} refers to an Operation not in the graph.") from None
 
     def get_tensor_by_name(self, name):
+        if isinstance(name, str) and ":" not in name and name in self._ops_by_name:
+            raise ValueError(f"The name {name!r} refers to an Operation, not a Tensor. Tensor "
+                             "names must be of the form \"<op_name>:<output_index>\".")
         if not isinstance(name, str) or ":" not in name:
             raise ValueError(f"The name {name!r} looks like an (invalid) Operation name, "
                              "not a Tensor. Tensor names must be of the form "
@@ -124,7 +127,9 @@ class Graph:
                 return self.get_operation_by_name(obj)
         if isinstance(obj, (Tensor, Operation)):
             if obj.graph is not self:
-                raise ValueError(f"{type(obj).__name__} {obj} is not an element of this graph.")
+                op = obj if isinstance(obj, Operation) else obj.op
+                raise ValueError(f"{type(obj).__name__} {obj} is not an element of this graph. "
+                                 f"(created at {op.defined_at})")
             if isinstance(obj, Tensor) and allow_tensor or \
                     isinstance(obj, Operation) and allow_operation:
                 return obj
@@ -213,7 +218,8 @@ class Graph:
     @contextlib.contextmanager
     def device(self, device_name_or_function):
         spec = device_name_or_function
-        self._device_stack.append("" if spec is None else spec if isinstance(spec, str) else
+        self._device_stack.append("" if spec is None else _canonical_device(spec)
+                                  if isinstance(spec, str) else
                                   getattr(spec, "to_string", lambda: str(spec))())
         try:
             yield
@@ -251,6 +257,20 @@ class Graph:
     @property
     def building_function(self):
         return False
+
+
+def _canonical_device(spec):
+    """TF's spelling of a device string: "/cpu:0" -> "/device:CPU:0"."""
+    parts = []
+    for part in spec.split("/"):
+        kind, _, index = part.partition(":")
+        if kind.lower() in ("cpu", "gpu") and index:
+            part = f"device:{kind.upper()}:{index}"
+        elif kind.lower() == "device" and index:
+            sub, _, number = index.partition(":")
+            part = f"device:{sub.upper()}:{number}" if number else part
+        parts.append(part)
+    return "/".join(parts)
 
 
 class _DefaultStack(threading.local):

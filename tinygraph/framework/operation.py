@@ -145,9 +145,11 @@ def _session_for(graph, session, what):
     from . import graph as graph_mod
     session = session or graph_mod.get_default_session()
     if session is None:
-        raise ValueError(f"Cannot evaluate tensor using `{what.split('.')[1][:-2]}()`: No default "
-                         "session is registered. Use `with sess.as_default()` or pass an "
-                         "explicit session to `eval(session=sess)`")
+        method = what.split('.')[1][:-2]
+        subject = "execute operation" if method == "run" else "evaluate tensor"
+        raise ValueError(f"Cannot {subject} using `{method}()`: No default session is "
+                         f"registered. Use `with sess.as_default()` or pass an explicit "
+                         f"session to `{method}(session=sess)`")
     if session.graph is not graph:
         raise ValueError(f"Cannot use the given session to evaluate tensor: the tensor's "
                          "graph is different from the session's graph.")

@@ -32,12 +32,17 @@ def _to_array(value, dtype, op_name="Const"):
     if dtype is None:
         dtype = _infer_dtype(value)
     array = np.asarray(value)
-    if dtype.is_integer and array.dtype.kind == "f" and not np.all(np.mod(array, 1) == 0):
-        raise TypeError(f"Expected {dtype.name}, got {value!r} of type "
-                        f"'{type(value).__name__}' instead.")
-    if dtype.is_bool != (array.dtype.kind == "b") and array.size:
-        raise TypeError(f"Expected {dtype.name}, got {value!r} of type "
-                        f"'{type(value).__name__}' instead.")
+    if not isinstance(value, (np.ndarray, np.generic)) and array.size:
+        # TF checks Python values element by element (1.0 is no int32, 1 is no bool);
+        # numpy values are cast.
+        kind = array.dtype.kind
+        if dtype.is_integer and kind not in "iub" or dtype.is_bool and kind != "b" or \
+                dtype.is_floating and kind not in "fiub" or \
+                dtype == dtypes.string and kind not in "USO":
+            first = array.ravel()[0]
+            first = first.item() if isinstance(first, np.generic) else first
+            raise TypeError(f"Expected {dtype.name}, got {first!r} of type "
+                            f"'{type(first).__name__}' instead.")
     if dtype == dtypes.string:
         return array.astype(object), dtype
     try:
@@ -106,7 +111,7 @@ def constant_shape(tensor):
     if tensor.op.type == "Shape":
         return tensor.op.inputs[0].shape
     if tensor.op.type == "Pack":
-        return TensorShape([None if (v := constant_value(t)) is None else int(v)
+        return TensorShape([None if (v := constant_value(t)) is None or v < 0 else int(v)
                             for t in tensor.op.inputs])
     n = tensor.shape[0].value if tensor.shape.ndims == 1 else None
     return unknown_shape(n)
@@ -126,7 +131,12 @@ class Placeholder(OpDef):
             "[" + ",".join("?" if d is None else str(d) for d in shape.as_list()) + "]"
         raise InvalidArgumentError(
             None, op, f"You must feed a value for placeholder tensor '{op.name}' with dtype "
-                      f"{op.attrs['dtype'].name} and shape {shape_text}")
+                      f"{_KERNEL_DTYPE_NAMES.get(op.attrs['dtype'].name, op.attrs['dtype'].name)}"
+                      f" and shape {shape_text}")
+
+
+# How TF's kernels spell dtypes in messages.
+_KERNEL_DTYPE_NAMES = {"float32": "float", "float64": "double", "float16": "half"}
 
 
 def placeholder(dtype, shape=None, name=None):
@@ -144,7 +154,7 @@ class PlaceholderWithDefault(OpDef):
         return x
 
     def gradient(op, dy):
-        return [None]
+        return [dy]
 
 
 def placeholder_with_default(input, shape, name=None):

@@ -4,6 +4,7 @@ gradient; the OpenCL lowering (issue 3) adds an `expr` per op here."""
 import numpy as np
 
 from ..framework import dtypes
+from ..framework.errors import InvalidArgumentError
 from ..framework.graph import make_tensor, name_scope
 from ..framework.operation import Tensor, convert_to_tensor
 from ..framework.registry import OpDef
@@ -38,7 +39,8 @@ def broadcast_shape(a, b, op=None):
 
 
 def _dims(shape):
-    return "[" + ",".join("?" if d is None else str(d) for d in shape.as_list()) + "]"
+    dims = shape.as_list() if hasattr(shape, "as_list") else shape
+    return "[" + ",".join("?" if d is None else str(d) for d in dims) + "]"
 
 
 def unbroadcast(grad, x):
@@ -216,6 +218,18 @@ class Binary(OpDef):
                             f"not match type {x.dtype.name} of argument 'x'.")
         return broadcast_shape(x.shape, y.shape, op), cls.result_dtype or x.dtype
 
+    @classmethod
+    def compute(cls, op, inputs, ctx):
+        x, y = inputs
+        sx, sy = np.shape(x), np.shape(y)
+        if sx != sy:   # dims unknown at construction may still disagree
+            try:
+                np.broadcast_shapes(sx, sy)
+            except ValueError:
+                raise InvalidArgumentError(None, op, f"Incompatible shapes: {_dims(sx)} vs. "
+                                                     f"{_dims(sy)}") from None
+        return [cls.numpy(x, y)]
+
 
 def _binary(op_type, fn, gradient=None, result_dtype=None):
     attrs = {"type": op_type, "numpy": staticmethod(fn), "result_dtype": result_dtype,
@@ -235,8 +249,10 @@ def _typed(fn):
 
 
 def _pow_grad_y(op, dy, x, y):
-    safe = where(greater(x, 0.0), x, ones_like(x))
-    return where(greater(x, 0.0), dy * op.outputs[0] * log(safe), zeros_like(x))
+    # log(x) where x > 0, else 0 (TF's choice); x's shape, so it broadcasts like dy.
+    positive = greater(x, 0.0)
+    log_x = where(positive, log(where(positive, x, ones_like(x))), zeros_like(x))
+    return dy * op.outputs[0] * log_x
 
 
 Add = _binary("Add", _typed(np.add), lambda op, dy, x, y: (dy, dy))
@@ -276,26 +292,29 @@ class LogicalNot(Unary):
         return np.logical_not(x)
 
 
-def _pair(x, y):
-    """Converts two operands as TF does: a Python or numpy value takes the tensor's dtype."""
+def _pair(x, y, names=(None, None)):
+    """Converts two operands as TF does: a Python or numpy value takes the tensor's dtype.
+    Inside the op's name scope, TF names converted constants "x" and "y" ("mul/y")."""
     if isinstance(x, Tensor) or not isinstance(y, Tensor):
-        x = convert_to_tensor(x)
-        y = convert_to_tensor(y, dtype=x.dtype) if not isinstance(y, Tensor) else y
+        x = convert_to_tensor(x, name=names[0])
+        y = convert_to_tensor(y, dtype=x.dtype, name=names[1]) if not isinstance(y, Tensor) \
+            else y
     else:
-        x = convert_to_tensor(x, dtype=y.dtype)
+        x = convert_to_tensor(x, dtype=y.dtype, name=names[0])
     return x, y
 
 
 def _wrap2(op_type, default_name):
     def fn(x, y, name=None):
-        x, y = _pair(x, y)
-        return make_tensor(op_type, [x, y], name=name or default_name)
+        with name_scope(name, default_name, [x, y]) as scope:
+            x, y = _pair(x, y, ("x", "y"))
+            return make_tensor(op_type, [x, y], name=scope)
     fn.__name__ = default_name
     return fn
 
 
 add, subtract, multiply = _wrap2("Add", "Add"), _wrap2("Sub", "Sub"), _wrap2("Mul", "Mul")
-floordiv, floormod = _wrap2("FloorDiv", "FloorDiv"), _wrap2("FloorMod", "FloorMod")
+floordiv, floormod = _wrap2("FloorDiv", "floordiv"), _wrap2("FloorMod", "FloorMod")
 maximum, minimum = _wrap2("Maximum", "Maximum"), _wrap2("Minimum", "Minimum")
 pow = _wrap2("Pow", "Pow")
 squared_difference = _wrap2("SquaredDifference", "SquaredDifference")
@@ -310,11 +329,20 @@ def divide(x, y, name=None):
     return truediv(x, y, name=name or "truediv")
 
 
+# TF's true division of integers: small ones in float32, int32 / int64 in float64.
+_TRUEDIV_DTYPE = {dtypes.int8: dtypes.float32, dtypes.uint8: dtypes.float32,
+                  dtypes.int16: dtypes.float32, dtypes.int32: dtypes.float64,
+                  dtypes.int64: dtypes.float64}
+
+
 def truediv(x, y, name=None):
-    x, y = _pair(x, y)
-    if not x.dtype.is_floating:   # TF casts integers to float64 (int32 -> float64) to divide
-        x, y = cast(x, dtypes.float64), cast(y, dtypes.float64)
-    return make_tensor("RealDiv", [x, y], name=name or "truediv")
+    with name_scope(name, "truediv", [x, y]) as scope:
+        x, y = _pair(x, y, ("x", "y"))
+        if x.dtype != y.dtype:
+            raise TypeError(f"x and y must have the same dtype, got {x.dtype!r} != {y.dtype!r}")
+        if x.dtype in _TRUEDIV_DTYPE:
+            x, y = cast(x, _TRUEDIV_DTYPE[x.dtype]), cast(y, _TRUEDIV_DTYPE[x.dtype])
+        return make_tensor("RealDiv", [x, y], name=scope)
 
 
 def div(x, y, name=None):
@@ -324,8 +352,8 @@ def div(x, y, name=None):
 
 
 def logical_xor(x, y, name="LogicalXor"):
-    with name_scope(name, "LogicalXor", [x, y]):
-        return logical_and(logical_or(x, y), logical_not(logical_and(x, y)))
+    # As TF: no name scope, the helper ops are siblings of the final LogicalAnd.
+    return logical_and(logical_or(x, y), logical_not(logical_and(x, y)), name=name)
 
 
 # ---------------------------------------------------------------- cast, select
@@ -373,9 +401,15 @@ class Select(OpDef):
         if x.dtype != y.dtype:
             raise TypeError(f"Select: x and y must have the same dtype, got {x.dtype.name} "
                             f"and {y.dtype.name}")
-        shape = x.shape.merge_with(y.shape)
-        if c.shape.ndims not in (None, 1) or shape.ndims in (None, 1):
-            c.shape.merge_with(shape)
+        try:
+            shape = x.shape.merge_with(y.shape)
+            if c.shape.ndims == 1 and shape.ndims not in (None, 1):   # TF1: picks rows
+                c.shape.merge_with(shape[:1])
+            elif c.shape.ndims != 0:   # a scalar condition picks x or y whole
+                c.shape.merge_with(shape)
+        except ValueError as e:
+            raise ValueError(f"{e} for '{op.name}' (op: 'Select') with input shapes: "
+                             f"{c.shape}, {x.shape}, {y.shape}.") from None
         return shape, x.dtype
 
     def numpy(c, x, y):

@@ -69,7 +69,11 @@ class BatchMatMulV2(OpDef):
             raise ValueError(f"Dimensions must be equal, but are {ka} and {kb} for "
                              f"'{op.name}' (op: 'BatchMatMulV2') with input shapes: "
                              f"{_fmt(la)}, {_fmt(lb)}.")
-        batch = broadcast_shape(TensorShape(la[:-2]), TensorShape(lb[:-2]), op)
+        try:
+            batch = broadcast_shape(TensorShape(la[:-2]), TensorShape(lb[:-2]), op)
+        except ValueError as e:   # name the whole shapes, not just the batch dims
+            raise ValueError(f"{str(e).split(' with input shapes')[0]} with input shapes: "
+                             f"{_fmt(la)}, {_fmt(lb)}.") from None
         return batch.concatenate([m, n]), a.dtype
 
     @classmethod

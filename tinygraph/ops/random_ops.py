@@ -3,6 +3,7 @@ generator that the session keeps per op, so each run gives new numbers, reproduc
 import numpy as np
 
 from ..framework import dtypes
+from ..framework.errors import InvalidArgumentError
 from ..framework.graph import make_tensor, name_scope
 from ..framework.operation import Tensor, convert_to_tensor
 from ..framework.random_seed import get_seed
@@ -84,10 +85,32 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=Non
         return add(rnd * stddev, mean, name=scope)
 
 
+class RandomUniformInt(RandomOp):
+    """Integers uniform in [minval, maxval): inputs shape, minval, maxval."""
+    type = "RandomUniformInt"
+
+    @classmethod
+    def compute(cls, op, inputs, ctx):
+        shape = tuple(int(d) for d in inputs[0])
+        lo, hi = int(inputs[1]), int(inputs[2])
+        if lo >= hi:
+            raise InvalidArgumentError(None, op, f"Need minval < maxval: {lo} >= {hi}")
+        out = ctx.random_generator(op).integers(lo, hi, size=shape)
+        return [out.astype(op.attrs["dtype"].as_numpy_dtype)]
+
+
 def random_uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None, name=None):
     dtype = dtypes.as_dtype(dtype)
     if dtype.is_integer:
-        raise NotImplementedError("random_uniform of integers is not supported yet")
+        if maxval is None:
+            raise ValueError(f"Must specify maxval for integer dtype {dtype!r}")
+        with name_scope(name, "random_uniform", [shape, minval, maxval]) as scope:
+            shape = shape_tensor(shape)
+            lo = convert_to_tensor(minval, dtype=dtype, name="min")
+            hi = convert_to_tensor(maxval, dtype=dtype, name="max")
+            seed1, seed2 = get_seed(seed)
+            return make_tensor("RandomUniformInt", [shape, lo, hi], {
+                "dtype": dtype, "seed": seed1 or 0, "seed2": seed2 or 0}, name=scope)
     maxval = 1 if maxval is None else maxval
     rnd, lo, hi, scope = _random("RandomUniform", "random_uniform", shape, minval, maxval,
                                  "min", "max", dtype, seed, name)

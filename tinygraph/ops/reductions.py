@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..framework import dtypes
-from ..framework.graph import make_tensor
+from ..framework.graph import make_tensor, name_scope
 from ..framework.operation import convert_to_tensor
 from ..framework.registry import OpDef
 from ..framework.tensor_shape import TensorShape
@@ -46,7 +46,8 @@ class Reduction(OpDef):
     @classmethod
     def compute(cls, op, inputs, ctx):
         x, axis = inputs
-        axes = tuple(int(a) for a in np.asarray(axis).ravel())
+        # TF accepts repeated and negative axes; numpy wants each axis once.
+        axes = tuple(sorted({int(a) % max(x.ndim, 1) for a in np.asarray(axis).ravel()}))
         return [np.asarray(cls.reduce(x, axes, op.attrs["keep_dims"])).astype(
             (cls.result_dtype or op.inputs[0].dtype).as_numpy_dtype, copy=False)]
 
@@ -103,14 +104,25 @@ class _Extremum(Reduction):
         return [hits / count * g, None]
 
 
+def _lowest(dtype):
+    return -np.inf if dtype.kind == "f" else False if dtype.kind == "b" else np.iinfo(dtype).min
+
+
+def _highest(dtype):
+    return np.inf if dtype.kind == "f" else True if dtype.kind == "b" else np.iinfo(dtype).max
+
+
+# An empty reduction gives the identity (-inf for max, +inf for min), as in TF.
 class Max(_Extremum):
     type = "Max"
-    reduce = staticmethod(lambda x, axes, keep: np.max(x, axis=axes, keepdims=keep))
+    reduce = staticmethod(lambda x, axes, keep: np.max(x, axis=axes, keepdims=keep,
+                                                       initial=_lowest(x.dtype)))
 
 
 class Min(_Extremum):
     type = "Min"
-    reduce = staticmethod(lambda x, axes, keep: np.min(x, axis=axes, keepdims=keep))
+    reduce = staticmethod(lambda x, axes, keep: np.min(x, axis=axes, keepdims=keep,
+                                                       initial=_highest(x.dtype)))
 
 
 class Prod(Reduction):
@@ -167,9 +179,14 @@ def _reduce(op_type, default_name):
                 axis = range_(0, shape_ops.rank(x))
             else:
                 axis = constant(np.arange(x.shape.ndims, dtype=np.int32))
-        elif not hasattr(axis, "op"):
-            axis = convert_to_tensor(axis, dtype=dtypes.int32)
-        return make_tensor(op_type, [x, axis], {"keep_dims": keep}, name=name or default_name)
+            out = make_tensor(op_type, [x, axis], {"keep_dims": keep}, name=name or default_name)
+            if not keep:   # all axes: a scalar even when the rank is unknown
+                out.set_shape([])
+            return out
+        with name_scope(name, default_name, [x]) as scope:
+            if not hasattr(axis, "op"):
+                axis = convert_to_tensor(axis, dtype=dtypes.int32, name="reduction_indices")
+            return make_tensor(op_type, [x, axis], {"keep_dims": keep}, name=scope)
     fn.__name__ = f"reduce_{default_name.lower()}"
     return fn
 
@@ -191,7 +208,12 @@ class _ArgExtremum(OpDef):
         d = constant_value(dim)
         if d is None or x.shape.ndims is None:
             return TensorShape(None), op.attrs["output_type"]
-        d = int(d) % x.shape.ndims
+        rank = x.shape.ndims
+        if not -rank <= int(d) < rank:
+            raise ValueError(f"Dimension ({int(d)}) must be in the range [{-rank}, {rank}), "
+                             f"where {rank} is the number of dimensions in the input. for "
+                             f"'{op.name}' (op: '{op.type}')")
+        d = int(d) % rank
         return TensorShape([s for i, s in enumerate(x.shape.as_list()) if i != d]), \
             op.attrs["output_type"]
 
@@ -214,8 +236,10 @@ def _arg(op_type):
     def fn(input, axis=None, name=None, dimension=None, output_type=dtypes.int64):
         axis = axis if axis is not None else (dimension if dimension is not None else 0)
         x = convert_to_tensor(input)
-        return make_tensor(op_type, [x, convert_to_tensor(axis, dtype=dtypes.int32)],
-                           {"output_type": dtypes.as_dtype(output_type)}, name=name or op_type)
+        with name_scope(name, op_type, [x]) as scope:
+            axis = convert_to_tensor(axis, dtype=dtypes.int32, name="dimension")
+            return make_tensor(op_type, [x, axis], {"output_type": dtypes.as_dtype(output_type)},
+                               name=scope)
     return fn
 
 

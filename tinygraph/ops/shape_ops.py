@@ -3,6 +3,7 @@ two shape-driven reductions that gradients of broadcasting need."""
 import numpy as np
 
 from ..framework import dtypes
+from ..framework.errors import InvalidArgumentError
 from ..framework.graph import make_tensor, name_scope
 from ..framework.operation import Tensor, convert_to_tensor
 from ..framework.registry import OpDef
@@ -94,8 +95,19 @@ class Reshape(OpDef):
             raise ValueError(_reshape_message(op, x, dims, n))
         return TensorShape(dims), x.dtype
 
-    def numpy(x, target):
-        return np.reshape(x, [int(d) for d in target])
+    @classmethod
+    def compute(cls, op, inputs, ctx):
+        x, target = inputs
+        dims = [int(d) for d in np.asarray(target).ravel()]
+        known = int(np.prod([d for d in dims if d != -1]))
+        if -1 in dims and (known == 0 or x.size % known):
+            raise InvalidArgumentError(None, op, f"Input to reshape is a tensor with {x.size} "
+                                                 f"values, but the requested shape requires a "
+                                                 f"multiple of {known}")
+        if -1 not in dims and x.size != known:
+            raise InvalidArgumentError(None, op, f"Input to reshape is a tensor with {x.size} "
+                                                 f"values, but the requested shape has {known}")
+        return [np.reshape(x, dims)]
 
     def gradient(op, dy):
         return [reshape(dy, shape_as_tensor(op.inputs[0])), None]
@@ -109,10 +121,11 @@ def _reshape_message(op, x, dims, n):
 
 def reshape(tensor, shape, name=None):
     tensor = convert_to_tensor(tensor)
-    if not isinstance(shape, Tensor):
-        from .array_ops import stack_if_needed   # lists may hold tensors
-        shape = stack_if_needed(shape, name="Reshape/shape")
-    return make_tensor("Reshape", [tensor, shape], name=name or "Reshape")
+    with name_scope(name, "Reshape", [tensor]) as scope:   # TF: "Reshape_1/shape"
+        if not isinstance(shape, Tensor):
+            from .array_ops import stack_if_needed   # lists may hold tensors
+            shape = stack_if_needed(shape, name="shape")
+        return make_tensor("Reshape", [tensor, shape], name=scope)
 
 
 class BroadcastTo(OpDef):
@@ -135,8 +148,9 @@ class BroadcastTo(OpDef):
 
 def broadcast_to(input, shape, name=None):
     input = convert_to_tensor(input)
-    return make_tensor("BroadcastTo", [input, convert_to_tensor(shape, dtypes.int32)],
-                       name=name or "BroadcastTo")
+    with name_scope(name, "BroadcastTo", [input]) as scope:
+        shape = convert_to_tensor(shape, dtypes.int32, name="shape")
+        return make_tensor("BroadcastTo", [input, shape], name=scope)
 
 
 class SumToShape(OpDef):
@@ -195,10 +209,11 @@ class Fill(OpDef):
 
 
 def fill(dims, value, name=None):
-    if not isinstance(dims, Tensor):
-        from .array_ops import stack_if_needed
-        dims = stack_if_needed(dims, name="Fill/dims")
-    return make_tensor("Fill", [dims, convert_to_tensor(value)], name=name or "Fill")
+    with name_scope(name, "Fill") as scope:
+        if not isinstance(dims, Tensor):
+            from .array_ops import stack_if_needed
+            dims = stack_if_needed(dims, name="dims")
+        return make_tensor("Fill", [dims, convert_to_tensor(value, name="value")], name=scope)
 
 
 def _filled(shape, dtype, value, name, default_name):
@@ -209,8 +224,11 @@ def _filled(shape, dtype, value, name, default_name):
             dims = shape if isinstance(shape, Tensor) else stack_if_needed(shape, name="shape")
             return fill(dims, constant(value, dtype=dtype), name=scope)
         dims = as_shape(shape).as_list()
-        return constant(np.full(dims, value, dtype=dtype.as_numpy_dtype), dtype=dtype,
-                        name=scope)
+        if np.prod(dims) < 1000:   # TF makes small ones a Const, large ones a Fill
+            return constant(np.full(dims, value, dtype=dtype.as_numpy_dtype), dtype=dtype,
+                            name=scope)
+        dims = constant(np.array(dims, np.int32), name="shape_as_tensor")
+        return fill(dims, constant(value, dtype=dtype), name=scope)
 
 
 def _listify(shape):

@@ -1,5 +1,5 @@
 """Python operators on Tensor and Variable, named as TF names them (`a + b` is 'add')."""
-from ..framework.graph import make_tensor
+from ..framework.graph import make_tensor, name_scope
 from ..framework.operation import Tensor, convert_to_tensor
 from . import elementwise as ew
 from .matmul import matmul
@@ -11,8 +11,9 @@ def _binary(op_type, name, reverse=False, fn=None):
         x, y = (other, self) if reverse else (self, other)
         if fn is not None:
             return fn(x, y, name=name)
-        x, y = ew._pair(x, y)
-        return make_tensor(op_type, [x, y], name=name)
+        with name_scope(None, name, [x, y]) as scope:   # constants become "mul/y", as TF
+            x, y = ew._pair(x, y, ("x", "y"))
+            return make_tensor(op_type, [x, y], name=scope)
     return method
 
 

@@ -47,9 +47,11 @@ class VariableScope:
     def get_variable(self, name, shape=None, dtype=None, initializer=None, regularizer=None,
                      trainable=True, collections=None, **kwargs):
         full_name = f"{self.name}/{name}" if self.name else name
+        # `is None` tests: an initializer may be a Tensor, which has no truth value.
         return _store(get_default_graph()).get(
-            full_name, shape, dtypes.as_dtype(dtype or self.dtype),
-            initializer or self.initializer, regularizer or self.regularizer, self._reuse,
+            full_name, shape, dtypes.as_dtype(dtype if dtype is not None else self.dtype),
+            initializer if initializer is not None else self.initializer,
+            regularizer if regularizer is not None else self.regularizer, self._reuse,
             trainable, collections, kwargs.get("constraint"))
 
 
@@ -149,26 +151,31 @@ def variable_scope(name_or_scope=None, default_name=None, values=None, initializ
                    auxiliary_name_scope=True):
     if name_or_scope is None and default_name is None:
         raise TypeError("If default_name is None then name_or_scope is required")
+    if reuse is False:   # TF1: False means "inherit", only True or AUTO_REUSE change it
+        reuse = None
+    if reuse is not None and reuse is not True and reuse is not AUTO_REUSE:
+        raise ValueError("The reuse parameter must be True or False or None.")
     graph = get_default_graph()
     if values:
         graph = next((v.graph for v in values if hasattr(v, "graph")), graph)
     store = _store(graph)
     parent = store.scope
-    if reuse is False:   # TF1: False means "inherit", only True or AUTO_REUSE change it
-        reuse = None
-    if isinstance(name_or_scope, VariableScope):
-        new_name, name_scope_str = name_or_scope.name, name_or_scope.original_name_scope
-        base = name_or_scope
-        reuse = reuse if reuse is not None else (parent.reuse or name_or_scope.reuse)
+    reopened = isinstance(name_or_scope, VariableScope)
+    if reopened:   # jump to a captured scope: its own name and settings, not the parent's
+        new_name, base = name_or_scope.name, name_or_scope
+        reuse = reuse or name_or_scope.reuse
+        ns_name = new_name.rsplit("/", 1)[-1]
     else:
         if name_or_scope is not None:
-            relative = name_or_scope
+            relative = ns_name = name_or_scope
         else:
-            relative = _unique_scope_name(store, parent.name, default_name)
+            if reuse is True:
+                raise ValueError("reuse=True cannot be used without a name_or_scope")
+            relative, ns_name = _unique_scope_name(store, parent.name, default_name), default_name
         new_name = f"{parent.name}/{relative}" if parent.name else relative
         base = parent
-        name_scope_str = None
-        reuse = reuse if reuse is not None else parent.reuse
+        reuse = reuse or parent.reuse
+    saved_counts = dict(store.scope_counts) if reopened else None
     _count_scope(store, new_name)
     scope = VariableScope(reuse, new_name,
                           initializer if initializer is not None else base.initializer,
@@ -176,19 +183,27 @@ def variable_scope(name_or_scope=None, default_name=None, values=None, initializ
                           dtype if dtype is not None else base.dtype, "",
                           custom_getter or base.custom_getter,
                           constraint if constraint is not None else base.constraint)
-    if not auxiliary_name_scope:
-        ns = contextlib.nullcontext(parent.original_name_scope)
-    elif name_scope_str:
-        ns = graph.name_scope(name_scope_str)
+    # The name scope: a new one named like the scope (made unique by the graph, so a
+    # reentered "foo" puts its ops in "foo_1" while its variables stay in "foo"), or the
+    # current one when auxiliary_name_scope=False.
+    if not auxiliary_name_scope or not ns_name:
+        current = graph.get_name_scope()
+        ns = contextlib.nullcontext(current + "/" if current else "")
     else:
-        ns = graph.name_scope(new_name.rsplit("/", 1)[-1])
+        ns = graph.name_scope(ns_name)
     with ns as current:
-        scope.original_name_scope = current
+        scope.original_name_scope = name_or_scope.original_name_scope if reopened else current
         store.scope = scope
         try:
             yield scope
         finally:
             store.scope = parent
+            if reopened:
+                store.scope_counts = saved_counts
+            else:   # default names inside a closed scope start again at the next entry
+                for key in store.scope_counts:
+                    if key.startswith(new_name + "/"):
+                        store.scope_counts[key] = 0
 
 
 def _count_scope(store, name):

@@ -108,24 +108,25 @@ def _ref(x):
     return x._variable if isinstance(x, Variable) else x
 
 
-def assign(ref, value, validate_shape=True, use_locking=None, name=None):
+def _update(op_type, ref, value, attrs, name):
+    """An update op named as TF names it; a converted value is "<op>/value"."""
     ref = _ref(ref)
-    value = convert_to_tensor(value, dtype=ref.dtype)
-    return make_tensor("Assign", [ref, value], {"validate_shape": validate_shape,
-                                                "use_locking": bool(use_locking)},
-                       name=name or "Assign")
+    with name_scope(name, op_type, [ref]) as scope:
+        value = convert_to_tensor(value, dtype=ref.dtype, name="value")
+        return make_tensor(op_type, [ref, value], attrs, name=scope)
+
+
+def assign(ref, value, validate_shape=True, use_locking=None, name=None):
+    return _update("Assign", ref, value, {"validate_shape": validate_shape,
+                                          "use_locking": bool(use_locking)}, name)
 
 
 def assign_add(ref, value, use_locking=None, name=None):
-    ref = _ref(ref)
-    return make_tensor("AssignAdd", [ref, convert_to_tensor(value, dtype=ref.dtype)],
-                       {"use_locking": bool(use_locking)}, name=name or "AssignAdd")
+    return _update("AssignAdd", ref, value, {"use_locking": bool(use_locking)}, name)
 
 
 def assign_sub(ref, value, use_locking=None, name=None):
-    ref = _ref(ref)
-    return make_tensor("AssignSub", [ref, convert_to_tensor(value, dtype=ref.dtype)],
-                       {"use_locking": bool(use_locking)}, name=name or "AssignSub")
+    return _update("AssignSub", ref, value, {"use_locking": bool(use_locking)}, name)
 
 
 class Variable:
