@@ -104,6 +104,22 @@ def test_sign_gradient_is_zero(backend):
     np.testing.assert_allclose(run(backend, g), [-1.0, 1.0])
 
 
+@pytest.mark.parametrize("fn", [tf.exp, tf.log, tf.sqrt, tf.rsqrt, tf.tanh, tf.sigmoid,
+                                tf.sin, tf.floor, tf.softplus, tf.elu])
+def test_float_math_rejects_integers(fn):
+    with pytest.raises(TypeError, match="DataType int32 not in list of allowed values"):
+        fn(tf.constant([1, 2]))
+
+
+def test_integer_friendly_unary_ops(backend):
+    x = np.array([-3, 0, 2], np.int64)
+    ops = [tf.negative(x), tf.abs(x), tf.square(x), tf.relu(x), tf.sign(x)]
+    got = run(backend, ops)
+    for t, g, w in zip(ops, got, [-x, np.abs(x), x * x, np.maximum(x, 0), np.sign(x)]):
+        assert t.dtype == tf.int64 and g.dtype == np.int64
+        np.testing.assert_array_equal(g, w)
+
+
 def test_sigmoid_is_stable_for_large_inputs(backend):
     x = np.array([-1000.0, -100.0, -30.0, 0.0, 30.0, 100.0, 1000.0], np.float32)
     with np.errstate(over="raise", invalid="raise", divide="raise"):

@@ -52,6 +52,21 @@ def test_name_scopes():
     assert tf.constant(1, name="a").name == "a_3:0"   # op and scope names share a namespace
 
 
+def test_invalid_and_duplicate_names():
+    with pytest.raises(ValueError, match="'a b' is not a valid scope name"):
+        with tf.name_scope("a b"):
+            pass
+    with pytest.raises(ValueError, match="'a b' is not a valid node name"):
+        tf.constant(1.0, name="a b")
+    with pytest.raises(ValueError, match="'_a' is not a valid node name"):
+        tf.constant(1.0, name="_a")
+    x = tf.constant(1.0, name="x")
+    with pytest.raises(ValueError, match="Duplicate node name in graph: 'x'"):
+        with tf.name_scope("x/") as scope:
+            tf.identity(x, name=scope)
+    assert tf.get_default_graph().get_operation_by_name("x") is x.op
+
+
 def test_name_scope_with_default_name_and_values():
     x = tf.constant(1.0)
     with tf.name_scope(None, "default", [x]) as scope:
@@ -350,6 +365,17 @@ def test_variables_initializer_and_trainable_flag():
         assert sess.run(a) == 1.0
 
 
+def test_initialized_value_chains_random_initializers():
+    w = tf.Variable(tf.random_normal([3]), name="w")
+    w2 = tf.Variable(w.initialized_value() * 2.0, name="w2")
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        a, b = sess.run([w, w2])
+        np.testing.assert_array_equal(b, 2.0 * a)   # one draw, seen by both
+        sess.run(w2.initializer)   # later: reads w's current value
+        np.testing.assert_array_equal(sess.run(w2), 2.0 * a)
+
+
 def test_variable_in_arithmetic_and_gradients():
     w = tf.Variable([[1.0, 2.0]], name="w")
     y = tf.reduce_sum(w * w + 1.0)
@@ -591,5 +617,15 @@ def test_constants_and_conversion():
         tf.constant(1.5, tf.int32)
     with pytest.raises(ValueError, match="requested dtype float64"):
         tf.convert_to_tensor(tf.constant(1.0), tf.float64)
+    with pytest.raises(ValueError, match="Too many elements provided. Needed at most 4, but "
+                                         "received 6"):
+        tf.constant([1, 2, 3, 4, 5, 6], shape=[2, 2])
+    with pytest.raises(TypeError, match="Expected Tensor's shape: \\(2,\\), got \\(\\)."):
+        tf.constant(1.0, shape=[2], verify_shape=True)
     with tf.Session() as sess:
         np.testing.assert_array_equal(sess.run(tf.constant(7, shape=[2])), [7, 7])
+        # TF1 pads a short list with its last element.
+        np.testing.assert_array_equal(sess.run(tf.constant([1, 2, 3], shape=[5])),
+                                      [1, 2, 3, 3, 3])
+        np.testing.assert_array_equal(sess.run(tf.constant([[1], [2]], shape=[2, 3])),
+                                      [[1, 2, 2], [2, 2, 2]])

@@ -1,5 +1,7 @@
 """tf.gradients: reverse-mode differentiation over the graph. Gradients are built from
 ops, so they are graphs too (and can be differentiated again)."""
+import numpy as np
+
 from .framework import dtypes
 from .framework.graph import get_default_graph, name_scope
 from .framework.operation import Tensor, convert_to_tensor
@@ -38,16 +40,20 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
             grads = {}   # tensor -> list of gradient contributions
             for y, gy in zip(ys, grad_ys):
                 if gy is None:   # ones shaped like y, built as TF builds them
-                    dims = shape_ops.shape(y)
+                    # A static shape is a Const (named as TF's Shape, which TF folds), so
+                    # the gradient does not have to run y (and y's control dependencies).
+                    dims = _static_shape(y, "Shape") if y.shape.is_fully_defined() \
+                        else shape_ops.shape(y)
                     gy = shape_ops.fill(dims, _one(y.dtype, f"grad_ys_{len(grads)}"))
                 else:
                     gy = convert_to_tensor(gy, dtype=y.dtype)
                 grads.setdefault(y, []).append(gy)
             x_ops = {x.op for x in xs}
             for op in sorted(between, key=lambda o: -o._id):
-                out_grads = [_sum(grads.get(t)) for t in op.outputs]
-                if all(g is None for g in out_grads) or op in stops or op in x_ops and \
-                        not op.inputs:
+                if op in stops or op in x_ops and not op.inputs:
+                    continue
+                out_grads = [_total(grads, t) for t in op.outputs]
+                if all(g is None for g in out_grads):
                     continue
                 op_def = get_op_def(op.type)
                 if op_def.not_differentiable:
@@ -67,7 +73,7 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
                         grads.setdefault(t, []).append(g)
             result = []
             for x in xs:
-                g = _sum(grads.get(x))
+                g = _total(grads, x)
                 if g is None and unconnected_gradients == "zero":
                     g = shape_ops.zeros_like(x)
                 result.append(g)
@@ -79,17 +85,25 @@ def _one(dtype, name):
     return constant(1, dtype=dtype, name=name)
 
 
-def _sum(contributions):
+def _static_shape(y, name):
+    from .ops.constant_ops import constant
+    return constant(np.array(y.shape.as_list(), np.int32), name=name)
+
+
+def _total(grads, t):
+    """The sum of t's gradient contributions (None if none), summed once and kept."""
+    contributions = grads.get(t)
     if not contributions:
         return None
-    if len(contributions) == 1:
-        return contributions[0]
-    return add_n(contributions)
+    if len(contributions) > 1:
+        grads[t] = contributions = [add_n(contributions)]
+    return contributions[0]
 
 
 def _ops_between(ys, xs, stops):
     """Ops on a path from some x to some y: reachable forward from xs and backward from
-    ys (through data edges), not through a stop op."""
+    ys (through data edges). Stop ops stay in: they receive gradients (a stopped x still
+    gets its own) but pass none on, which the caller sees to."""
     forward = set()
     stack = [x.op for x in xs]
     while stack:
@@ -97,8 +111,6 @@ def _ops_between(ys, xs, stops):
         if op in forward:
             continue
         forward.add(op)
-        if op in stops:
-            continue
         for t in op.outputs:
             stack.extend(t._consumers)
     between = set()

@@ -10,6 +10,11 @@ from .registry import get_op_def
 from .tensor_shape import as_shape
 
 
+# TF's rules: an op name starts with a letter, digit or dot; a scope may start with more.
+_VALID_OP_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\-/>]*$")
+_VALID_SCOPE_NAME = re.compile(r"^[A-Za-z0-9_.\-/>]*$")
+
+
 class GraphKeys:
     GLOBAL_VARIABLES = "variables"
     VARIABLES = "variables"
@@ -65,6 +70,10 @@ class Graph:
                                  f"{op_type} op.")
         name = name or op_type
         name = name[:-1] if name.endswith("/") else self.unique_name(name)
+        if not _VALID_OP_NAME.match(name):
+            raise ValueError(f"'{name}' is not a valid node name")
+        if name in self._ops_by_name:   # possible with absolute names ("x/")
+            raise ValueError(f"Duplicate node name in graph: '{name}'")
         input_ops = {t.op for t in inputs}
         controls = [c for c in self._current_control_ops() if c not in input_ops]
         device = self._device_stack[-1] if self._device_stack else ""
@@ -174,6 +183,8 @@ class Graph:
     @contextlib.contextmanager
     def name_scope(self, name):
         old = self._name_stack
+        if name and not _VALID_SCOPE_NAME.match(name):
+            raise ValueError(f"'{name}' is not a valid scope name")
         if not name:
             new = ""
         elif name.endswith("/"):

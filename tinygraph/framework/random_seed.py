@@ -9,6 +9,10 @@ def set_random_seed(seed):
     get_default_graph().seed = seed
 
 
+def _truncate(seed):
+    return int(seed) % _MAXINT32   # TF keeps seeds in int32 range this way
+
+
 def get_seed(op_seed):
     """The pair a random op is seeded with. With a graph seed and no op seed, the op seed
     is the id of the last op created, so a program's numbers depend on its op order."""
@@ -17,9 +21,9 @@ def get_seed(op_seed):
     if global_seed is not None:
         if op_seed is None:
             op_seed = graph._last_id
-        seeds = (int(global_seed), int(op_seed))
+        seeds = (_truncate(global_seed), _truncate(op_seed))
     elif op_seed is not None:
-        seeds = (DEFAULT_GRAPH_SEED, int(op_seed))
+        seeds = (DEFAULT_GRAPH_SEED, _truncate(op_seed))
     else:
         return None, None
     if seeds == (0, 0):   # (0, 0) means "nondeterministic" to the kernels

@@ -74,6 +74,10 @@ def constant(value, dtype=None, shape=None, name="Const", verify_shape=False):
                 array = np.full(shape, array.reshape(()), dtype=array.dtype)
             elif array.size == int(np.prod(shape)):
                 array = array.reshape(shape)
+            elif 0 < array.size < int(np.prod(shape)):   # TF1 pads with the last element
+                flat = array.ravel()
+                array = np.concatenate([flat, np.repeat(flat[-1:], np.prod(shape) - flat.size)])
+                array = array.reshape(shape)
             else:
                 raise ValueError(f"Too many elements provided. Needed at most "
                                  f"{int(np.prod(shape))}, but received {array.size}")

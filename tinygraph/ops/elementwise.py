@@ -54,9 +54,19 @@ def unbroadcast(grad, x):
 
 
 # ---------------------------------------------------------------- unary
+# Math that TF defines for floating types only (exp of an int32 is a TypeError).
+_FLOAT_ONLY = {"Sqrt", "Rsqrt", "Exp", "Log", "Log1p", "Sin", "Cos", "Floor", "Ceil", "Tanh",
+               "Sigmoid", "Elu", "Softplus"}
+
+
 class Unary(OpDef):
-    def infer(op):
+    @classmethod
+    def infer(cls, op):
         x = op.inputs[0]
+        if cls.type in _FLOAT_ONLY and not x.dtype.is_floating:
+            raise TypeError(f"Value passed to parameter 'x' has DataType {x.dtype.name} not in "
+                            f"list of allowed values: float16, float32, float64 (op "
+                            f"'{op.name}' of type {cls.type})")
         return x.shape, x.dtype
 
 

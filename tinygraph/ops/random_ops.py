@@ -1,8 +1,9 @@
 """Random ops. Each is seeded by TF1's rules (framework.random_seed) and draws from a
-generator that the session keeps per op, so each run gives new numbers, reproducibly."""
+Philox stream that the session keeps per op, so each run gives new numbers, reproducibly,
+and the same numbers TF 1.15 gives for the same seeds (framework.philox)."""
 import numpy as np
 
-from ..framework import dtypes
+from ..framework import dtypes, philox
 from ..framework.errors import InvalidArgumentError
 from ..framework.graph import make_tensor, name_scope
 from ..framework.operation import Tensor, convert_to_tensor
@@ -21,30 +22,24 @@ class RandomOp(OpDef):
     @classmethod
     def compute(cls, op, inputs, ctx):
         shape = tuple(int(d) for d in inputs[0])
-        out = cls.draw(ctx.random_generator(op), shape)
-        return [np.asarray(out).astype(op.attrs["dtype"].as_numpy_dtype)]
+        dtype = op.attrs["dtype"].as_numpy_dtype
+        out = cls.draw(ctx.random_stream(op), int(np.prod(shape)), dtype)
+        return [out.reshape(shape)]
 
 
 class RandomStandardNormal(RandomOp):
     type = "RandomStandardNormal"
-    draw = staticmethod(lambda gen, shape: gen.standard_normal(shape))
+    draw = staticmethod(philox.normal)
 
 
 class RandomUniform(RandomOp):
     type = "RandomUniform"
-    draw = staticmethod(lambda gen, shape: gen.random(shape))
+    draw = staticmethod(philox.uniform)
 
 
 class TruncatedNormal(RandomOp):
     type = "TruncatedNormal"
-
-    def draw(gen, shape):
-        out = gen.standard_normal(shape)
-        bad = np.abs(out) > 2
-        while bad.any():   # redraw beyond two standard deviations, as TF does
-            out[bad] = gen.standard_normal(int(bad.sum()))
-            bad = np.abs(out) > 2
-        return out
+    draw = staticmethod(philox.truncated_normal)
 
 
 def shape_tensor(shape):
@@ -95,8 +90,9 @@ class RandomUniformInt(RandomOp):
         lo, hi = int(inputs[1]), int(inputs[2])
         if lo >= hi:
             raise InvalidArgumentError(None, op, f"Need minval < maxval: {lo} >= {hi}")
-        out = ctx.random_generator(op).integers(lo, hi, size=shape)
-        return [out.astype(op.attrs["dtype"].as_numpy_dtype)]
+        out = philox.uniform_int(ctx.random_stream(op), int(np.prod(shape)), lo, hi,
+                                 op.attrs["dtype"].as_numpy_dtype)
+        return [out.reshape(shape)]
 
 
 def random_uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None, name=None):

@@ -1,14 +1,13 @@
 """What a session keeps between runs (variable values, random generators), and the
 per-run view of it that makes a failed run change nothing."""
-import numpy as np
-
 from ..framework.errors import FailedPreconditionError
+from ..framework.philox import PhiloxStream
 
 
 class SessionState:
     def __init__(self):
         self.variables = {}   # VariableV2 op name -> np.ndarray
-        self.generators = {}  # random op name -> np.random.Generator
+        self.generators = {}  # random op name -> PhiloxStream
 
 
 class RunContext:
@@ -34,24 +33,18 @@ class RunContext:
     def write_variable(self, name, value):
         self._writes[name] = value
 
-    def random_generator(self, op):
-        gen = self._generators.get(op.name)
-        if gen is None:
+    def random_stream(self, op):
+        """The op's TF-exact Philox stream (framework.philox), seeded by its attrs."""
+        stream = self._generators.get(op.name)
+        if stream is None:
             saved = self._state.generators.get(op.name)
-            if saved is None:
-                gen = _new_generator(op.attrs.get("seed", 0), op.attrs.get("seed2", 0))
-            else:   # a copy, so a failed run does not advance the session's stream
-                gen = np.random.Generator(np.random.Philox())
-                gen.bit_generator.state = saved.bit_generator.state
-            self._generators[op.name] = gen
-        return gen
+            # A copy, so a failed run does not advance the session's stream.
+            stream = saved.copy() if saved is not None else \
+                PhiloxStream(op.attrs.get("seed", 0), op.attrs.get("seed2", 0))
+            self._generators[op.name] = stream
+        return stream
 
     def commit(self):
         self._state.variables.update(self._writes)
         self._state.generators.update(self._generators)
 
-
-def _new_generator(seed, seed2):
-    if seed == 0 and seed2 == 0:   # TF: no seed at all means a fresh random stream
-        return np.random.Generator(np.random.Philox())
-    return np.random.Generator(np.random.Philox(key=[seed & (2**64 - 1), seed2 & (2**64 - 1)]))
