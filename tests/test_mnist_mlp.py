@@ -16,7 +16,7 @@ def _example(name):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not MNIST.is_dir(), reason="real MNIST is only on the project's machines "
+@pytest.mark.skipif(not (MNIST / "train-images-idx3-ubyte.gz").is_file(), reason="real MNIST is only on the project's machines "
                                                "(../shared/data/mnist)")
 def test_mlp_reaches_95_percent_on_mnist():
     accuracy = _example("mnist_mlp").train(str(MNIST), n_epochs=2)
