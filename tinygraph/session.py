@@ -35,12 +35,11 @@ class RunMetadata:
 
 class BaseSession:
     def __init__(self, target="", graph=None, config=None, device=None):
-        from .runtime.state import SessionState
         self._graph = graph if graph is not None else get_default_graph()
         device = device or getattr(config, "device", None) or \
             os.environ.get("TINYGRAPH_DEVICE") or "numpy"
         self._backend = get_backend(device)
-        self._state = SessionState()
+        self._state = self._backend.new_state()
         self._plans = {}
         self._closed = False
         self._context = None
@@ -86,7 +85,7 @@ class BaseSession:
         plan = self._plans.get(key)
         if plan is None:
             plan = self._backend.compile(self._graph, unique, feed_tensors,
-                                         [v.shape for v in feed_values])
+                                         [v.shape for v in feed_values], self._state)
             self._plans[key] = plan
         # As TF, a 0-d result comes back as a numpy scalar (np.float32), not a 0-d array.
         values = {f: v[()] if isinstance(v, np.ndarray) and v.ndim == 0 else v
@@ -109,7 +108,7 @@ class BaseSession:
         out = {}
         for name in names:
             op = self._variable_op(name)
-            value = self._state.variables.get(name)
+            value = self._state.get_variable(name)
             if value is None:
                 raise FailedPreconditionError(
                     None, op, f"Attempting to use uninitialized value {name}")
@@ -130,7 +129,7 @@ class BaseSession:
                     None, op, f"Assign requires shapes of both tensors to match. lhs shape= "
                               f"{op.outputs[0].shape} rhs shape= {list(array.shape)}")
             checked[name] = array
-        self._state.variables.update(checked)
+        self._state.set_variables(checked)
 
     def _convert_feeds(self, feed_dict):
         tensors, values = [], []

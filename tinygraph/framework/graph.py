@@ -4,9 +4,8 @@ import contextlib
 import re
 import threading
 
-from .dtypes import DType
 from .operation import Operation, Tensor
-from .registry import get_op_def
+from .registry import get_op_def, output_specs
 from .tensor_shape import as_shape
 
 
@@ -78,9 +77,7 @@ class Graph:
         controls = [c for c in self._current_control_ops() if c not in input_ops]
         device = self._device_stack[-1] if self._device_stack else ""
         op = Operation(self, op_type, name, inputs, dict(attrs or {}), controls, device)
-        specs = op_def.infer(op)
-        if isinstance(specs, tuple) and len(specs) == 2 and isinstance(specs[1], DType):
-            specs = [specs]
+        specs = output_specs(op_def, op)
         op._outputs = [Tensor(op, i, dtype, as_shape(shape))
                        for i, (shape, dtype) in enumerate(specs)]
         for t in inputs:

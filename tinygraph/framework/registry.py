@@ -3,6 +3,8 @@ its shape rule, gradient, numpy reference and (from the OpenCL backend on) its
 lowering. Backends read these tables; ops never branch on the backend."""
 import numpy as np
 
+from .dtypes import DType
+
 _OP_DEFS = {}
 
 
@@ -34,6 +36,14 @@ class OpDef:
     def compute(cls, op, inputs, ctx):
         out = cls.numpy(*inputs, **op.attrs)
         return list(out) if isinstance(out, tuple) else [out]
+
+
+def output_specs(op_def, op):
+    """The op's shape rule, always as a list of (shape, dtype) pairs."""
+    specs = op_def.infer(op)
+    if isinstance(specs, tuple) and len(specs) == 2 and isinstance(specs[1], DType):
+        return [specs]
+    return specs
 
 
 def get_op_def(op_type):

@@ -70,8 +70,8 @@ class Unary(OpDef):
         return x.shape, x.dtype
 
 
-def _unary(op_type, fn, gradient=None, not_differentiable=False):
-    attrs = {"type": op_type, "numpy": staticmethod(fn),
+def _unary(op_type, expr, fn, gradient=None, not_differentiable=False):
+    attrs = {"type": op_type, "numpy": staticmethod(fn), "expr": expr,
              "not_differentiable": not_differentiable}
     if gradient is not None:
         attrs["gradient"] = staticmethod(gradient)
@@ -96,31 +96,31 @@ def _sigmoid(x):
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
 
 
-Neg = _unary("Neg", np.negative, lambda op, dy: [-dy])
-Abs = _unary("Abs", np.abs, lambda op, dy: [dy * sign(op.inputs[0])])
-Sign = _unary("Sign", np.sign, lambda op, dy: [shape_ops.zeros_like(op.inputs[0])])
-Square = _unary("Square", np.square, lambda op, dy: [dy * (2.0 * op.inputs[0])])
-Sqrt = _unary("Sqrt", np.sqrt, lambda op, dy: [make_tensor("SqrtGrad", [op.outputs[0], dy])])
-Rsqrt = _unary("Rsqrt", lambda x: (1 / np.sqrt(x)).astype(x.dtype),
+Neg = _unary("Neg", '(-{0})', np.negative, lambda op, dy: [-dy])
+Abs = _unary("Abs", ('fabs({0})', '({0} < 0 ? -{0} : {0})'), np.abs, lambda op, dy: [dy * sign(op.inputs[0])])
+Sign = _unary("Sign", '(({T})(({0} > 0) - ({0} < 0)))', np.sign, lambda op, dy: [shape_ops.zeros_like(op.inputs[0])])
+Square = _unary("Square", '({0} * {0})', np.square, lambda op, dy: [dy * (2.0 * op.inputs[0])])
+Sqrt = _unary("Sqrt", 'sqrt({0})', np.sqrt, lambda op, dy: [make_tensor("SqrtGrad", [op.outputs[0], dy])])
+Rsqrt = _unary("Rsqrt", 'rsqrt({0})', lambda x: (1 / np.sqrt(x)).astype(x.dtype),
                lambda op, dy: [make_tensor("RsqrtGrad", [op.outputs[0], dy])])
-Reciprocal = _unary("Reciprocal", lambda x: (1 / x).astype(x.dtype),
+Reciprocal = _unary("Reciprocal", '(({T})1 / {0})', lambda x: (1 / x).astype(x.dtype),
                     lambda op, dy: [-dy * op.outputs[0] * op.outputs[0]])
-Exp = _unary("Exp", np.exp, lambda op, dy: [dy * op.outputs[0]])
-Log = _unary("Log", np.log, lambda op, dy: [dy * reciprocal(op.inputs[0])])
-Log1p = _unary("Log1p", np.log1p, lambda op, dy: [dy * reciprocal(1.0 + op.inputs[0])])
-Sin = _unary("Sin", np.sin, lambda op, dy: [dy * cos(op.inputs[0])])
-Cos = _unary("Cos", np.cos, lambda op, dy: [-dy * sin(op.inputs[0])])
-Floor = _unary("Floor", np.floor, not_differentiable=True)
-Ceil = _unary("Ceil", np.ceil, not_differentiable=True)
-Round = _unary("Round", np.round, not_differentiable=True)
-Tanh = _unary("Tanh", np.tanh, lambda op, dy: [make_tensor("TanhGrad", [op.outputs[0], dy])])
-Sigmoid = _unary("Sigmoid", _sigmoid,
+Exp = _unary("Exp", 'exp({0})', np.exp, lambda op, dy: [dy * op.outputs[0]])
+Log = _unary("Log", 'log({0})', np.log, lambda op, dy: [dy * reciprocal(op.inputs[0])])
+Log1p = _unary("Log1p", 'log1p({0})', np.log1p, lambda op, dy: [dy * reciprocal(1.0 + op.inputs[0])])
+Sin = _unary("Sin", 'sin({0})', np.sin, lambda op, dy: [dy * cos(op.inputs[0])])
+Cos = _unary("Cos", 'cos({0})', np.cos, lambda op, dy: [-dy * sin(op.inputs[0])])
+Floor = _unary("Floor", 'floor({0})', np.floor, not_differentiable=True)
+Ceil = _unary("Ceil", 'ceil({0})', np.ceil, not_differentiable=True)
+Round = _unary("Round", 'rint({0})', np.round, not_differentiable=True)
+Tanh = _unary("Tanh", 'tanh({0})', np.tanh, lambda op, dy: [make_tensor("TanhGrad", [op.outputs[0], dy])])
+Sigmoid = _unary("Sigmoid", '({0} >= 0 ? ({T})1 / (({T})1 + exp(-{0})) : exp({0}) / (({T})1 + exp({0})))', _sigmoid,
                  lambda op, dy: [make_tensor("SigmoidGrad", [op.outputs[0], dy])])
-Relu = _unary("Relu", lambda x: np.maximum(x, 0).astype(x.dtype),
+Relu = _unary("Relu", '({0} < 0 ? ({T})0 : {0})', lambda x: np.maximum(x, 0).astype(x.dtype),
               lambda op, dy: [make_tensor("ReluGrad", [dy, op.outputs[0]])])
-Elu = _unary("Elu", lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))).astype(x.dtype),
+Elu = _unary("Elu", '({0} > 0 ? {0} : expm1({0}))', lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))).astype(x.dtype),
              lambda op, dy: [make_tensor("EluGrad", [dy, op.outputs[0]])])
-Softplus = _unary("Softplus", _softplus,
+Softplus = _unary("Softplus", '(fmax({0}, ({T})0) + log1p(exp(-fabs({0}))))', _softplus,
                   lambda op, dy: [make_tensor("SoftplusGrad", [dy, op.inputs[0]])])
 
 negative, abs, sign, square = _wrap1("Neg"), _wrap1("Abs"), _wrap1("Sign"), _wrap1("Square")
@@ -140,6 +140,7 @@ class GradOp(OpDef):
 
 class TanhGrad(GradOp):
     type = "TanhGrad"
+    expr = "({1} * (({T})1 - {0} * {0}))"
 
     def numpy(y, dy):
         return dy * (1 - y * y)
@@ -151,6 +152,7 @@ class TanhGrad(GradOp):
 
 class SigmoidGrad(GradOp):
     type = "SigmoidGrad"
+    expr = "({1} * {0} * (({T})1 - {0}))"
 
     def numpy(y, dy):
         return dy * y * (1 - y)
@@ -162,6 +164,7 @@ class SigmoidGrad(GradOp):
 
 class ReluGrad(GradOp):
     type = "ReluGrad"
+    expr = "({1} > 0 ? {0} : ({T})0)"
 
     def numpy(dy, y):
         return (dy * (y > 0)).astype(dy.dtype)
@@ -172,6 +175,7 @@ class ReluGrad(GradOp):
 
 class EluGrad(GradOp):
     type = "EluGrad"
+    expr = "({1} > 0 ? {0} : {0} * ({1} + ({T})1))"
 
     def numpy(dy, y):
         return np.where(y > 0, dy, dy * (y + 1)).astype(dy.dtype)
@@ -184,6 +188,7 @@ class EluGrad(GradOp):
 
 class SoftplusGrad(GradOp):
     type = "SoftplusGrad"
+    expr = "({0} * ({1} >= 0 ? ({T})1 / (({T})1 + exp(-{1})) : exp({1}) / (({T})1 + exp({1}))))"
 
     def numpy(dy, x):
         return dy * _sigmoid(x)
@@ -196,6 +201,7 @@ class SoftplusGrad(GradOp):
 
 class SqrtGrad(GradOp):
     type = "SqrtGrad"
+    expr = "({1} * ({T})0.5 / {0})"
 
     def numpy(y, dy):
         return (dy * 0.5 / y).astype(y.dtype)
@@ -207,6 +213,7 @@ class SqrtGrad(GradOp):
 
 class RsqrtGrad(GradOp):
     type = "RsqrtGrad"
+    expr = "({1} * ({T})(-0.5) * {0} * {0} * {0})"
 
     def numpy(y, dy):
         return (dy * -0.5 * y * y * y).astype(y.dtype)
@@ -241,8 +248,9 @@ class Binary(OpDef):
         return [cls.numpy(x, y)]
 
 
-def _binary(op_type, fn, gradient=None, result_dtype=None):
-    attrs = {"type": op_type, "numpy": staticmethod(fn), "result_dtype": result_dtype,
+def _binary(op_type, expr, fn, gradient=None, result_dtype=None):
+    attrs = {"type": op_type, "numpy": staticmethod(fn), "expr": expr,
+             "result_dtype": result_dtype,
              "not_differentiable": gradient is None}
     if gradient is not None:
         def reduced(op, dy):
@@ -265,37 +273,38 @@ def _pow_grad_y(op, dy, x, y):
     return dy * op.outputs[0] * log_x
 
 
-Add = _binary("Add", _typed(np.add), lambda op, dy, x, y: (dy, dy))
-AddV2 = _binary("AddV2", _typed(np.add), lambda op, dy, x, y: (dy, dy))
-Sub = _binary("Sub", _typed(np.subtract), lambda op, dy, x, y: (dy, -dy))
-Mul = _binary("Mul", _typed(np.multiply), lambda op, dy, x, y: (dy * y, dy * x))
-RealDiv = _binary("RealDiv", _typed(np.divide),
+Add = _binary("Add", '({0} + {1})', _typed(np.add), lambda op, dy, x, y: (dy, dy))
+AddV2 = _binary("AddV2", '({0} + {1})', _typed(np.add), lambda op, dy, x, y: (dy, dy))
+Sub = _binary("Sub", '({0} - {1})', _typed(np.subtract), lambda op, dy, x, y: (dy, -dy))
+Mul = _binary("Mul", '({0} * {1})', _typed(np.multiply), lambda op, dy, x, y: (dy * y, dy * x))
+RealDiv = _binary("RealDiv", '({0} / {1})', _typed(np.divide),
                   lambda op, dy, x, y: (dy / y, -dy * x / (y * y)))
-FloorDiv = _binary("FloorDiv", _typed(np.floor_divide))
-FloorMod = _binary("FloorMod", _typed(np.mod),
+FloorDiv = _binary("FloorDiv", ('floor({0} / {1})', '({0} / {1} - (({0} % {1} != 0) && (({0} < 0) != ({1} < 0))))'), _typed(np.floor_divide))
+FloorMod = _binary("FloorMod", ('({0} - floor({0} / {1}) * {1})', '((({0} % {1}) + {1}) % {1})'), _typed(np.mod),
                    lambda op, dy, x, y: (dy, -dy * floor(x / y)))
-Maximum = _binary("Maximum", _typed(np.maximum),
+Maximum = _binary("Maximum", ('(({0} >= {1} || isnan({0})) ? {0} : {1})', '({0} >= {1} ? {0} : {1})'), _typed(np.maximum),
                   lambda op, dy, x, y: (dy * cast(greater_equal(x, y), dy.dtype),
                                         dy * cast(less(x, y), dy.dtype)))
-Minimum = _binary("Minimum", _typed(np.minimum),
+Minimum = _binary("Minimum", ('(({0} <= {1} || isnan({0})) ? {0} : {1})', '({0} <= {1} ? {0} : {1})'), _typed(np.minimum),
                   lambda op, dy, x, y: (dy * cast(less_equal(x, y), dy.dtype),
                                         dy * cast(greater(x, y), dy.dtype)))
-Pow = _binary("Pow", _typed(np.power),
+Pow = _binary("Pow", ('pow({0}, {1})', None), _typed(np.power),
               lambda op, dy, x, y: (dy * y * pow(x, y - 1.0), _pow_grad_y(op, dy, x, y)))
-SquaredDifference = _binary("SquaredDifference", _typed(lambda x, y: np.square(x - y)),
+SquaredDifference = _binary("SquaredDifference", '(({0} - {1}) * ({0} - {1}))', _typed(lambda x, y: np.square(x - y)),
                             lambda op, dy, x, y: (2.0 * dy * (x - y), -2.0 * dy * (x - y)))
-Equal = _binary("Equal", np.equal, result_dtype=dtypes.bool)
-NotEqual = _binary("NotEqual", np.not_equal, result_dtype=dtypes.bool)
-Less = _binary("Less", np.less, result_dtype=dtypes.bool)
-LessEqual = _binary("LessEqual", np.less_equal, result_dtype=dtypes.bool)
-Greater = _binary("Greater", np.greater, result_dtype=dtypes.bool)
-GreaterEqual = _binary("GreaterEqual", np.greater_equal, result_dtype=dtypes.bool)
-LogicalAnd = _binary("LogicalAnd", np.logical_and, result_dtype=dtypes.bool)
-LogicalOr = _binary("LogicalOr", np.logical_or, result_dtype=dtypes.bool)
+Equal = _binary("Equal", '({0} == {1})', np.equal, result_dtype=dtypes.bool)
+NotEqual = _binary("NotEqual", '({0} != {1})', np.not_equal, result_dtype=dtypes.bool)
+Less = _binary("Less", '({0} < {1})', np.less, result_dtype=dtypes.bool)
+LessEqual = _binary("LessEqual", '({0} <= {1})', np.less_equal, result_dtype=dtypes.bool)
+Greater = _binary("Greater", '({0} > {1})', np.greater, result_dtype=dtypes.bool)
+GreaterEqual = _binary("GreaterEqual", '({0} >= {1})', np.greater_equal, result_dtype=dtypes.bool)
+LogicalAnd = _binary("LogicalAnd", '({0} && {1})', np.logical_and, result_dtype=dtypes.bool)
+LogicalOr = _binary("LogicalOr", '({0} || {1})', np.logical_or, result_dtype=dtypes.bool)
 
 
 class LogicalNot(Unary):
     type = "LogicalNot"
+    expr = "(!{0})"
     not_differentiable = True
 
     def numpy(x):
@@ -370,6 +379,9 @@ def logical_xor(x, y, name="LogicalXor"):
 class Cast(OpDef):
     type = "Cast"
 
+    def expr(op, shapes):   # C truncates like numpy; a bool is "not zero", not a truncation
+        return "({0} != 0)" if op.attrs["DstT"].is_bool else "(({T}){0})"
+
     def infer(op):
         return op.inputs[0].shape, op.attrs["DstT"]
 
@@ -405,6 +417,10 @@ def to_int64(x, name="ToInt64"):
 
 class Select(OpDef):
     type = "Select"
+
+    def expr(op, shapes):   # a vector condition picking rows does not broadcast: no fusion
+        c, x = shapes[0], shapes[1]
+        return None if len(c) == 1 and len(x) > 1 else "({0} ? {1} : {2})"
 
     def infer(op):
         c, x, y = op.inputs

@@ -1,12 +1,14 @@
-"""Backends that execute plans: the numpy reference (here) and OpenCL (next)."""
+"""Backends that execute plans: OpenCL (the engine) and the numpy reference."""
 from .numpy_backend import NumpyBackend
 
-BACKENDS = {"numpy": NumpyBackend}
+# Backend-parametrised tests run on each of these names.
+BACKENDS = ("numpy", "opencl")
 
 
-def get_backend(name="numpy"):
-    try:
-        return BACKENDS[name]()
-    except KeyError:
-        raise ValueError(f"unknown tinygraph backend {name!r}; choose one of "
-                         f"{sorted(BACKENDS)}") from None
+def get_backend(device):
+    """`device`: "numpy", or an OpenCL device ("opencl" for the default one, "cpu",
+    "gpu", or "platform:device" indices)."""
+    if device == "numpy":
+        return NumpyBackend()
+    from .opencl.backend import OpenCLBackend   # imports pyopencl only when needed
+    return OpenCLBackend(None if device == "opencl" else device)

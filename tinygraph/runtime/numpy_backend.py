@@ -4,7 +4,7 @@ import numpy as np
 from ..compiler.prune import ops_to_run
 from ..framework.errors import InvalidArgumentError, OpError
 from ..framework.registry import VariableRef, get_op_def
-from .state import RunContext
+from .state import RunContext, SessionState
 
 
 class NumpyPlan:
@@ -54,5 +54,8 @@ class NumpyPlan:
 class NumpyBackend:
     name = "numpy"
 
-    def compile(self, graph, fetches, feeds, feed_shapes):
+    def new_state(self):
+        return SessionState()
+
+    def compile(self, graph, fetches, feeds, feed_shapes, state):
         return NumpyPlan(fetches, feeds)

@@ -9,6 +9,12 @@ class SessionState:
         self.variables = {}   # VariableV2 op name -> np.ndarray
         self.generators = {}  # random op name -> PhiloxStream
 
+    def get_variable(self, name):
+        return self.variables.get(name)
+
+    def set_variables(self, values):
+        self.variables.update(values)
+
 
 class RunContext:
     """Reads see this run's writes; nothing reaches the session state until commit()."""

@@ -1,0 +1,40 @@
+"""Per-run overhead of Session.run on a trivial graph (placeholder + 1), per backend:
+the median of many runs in one process.
+
+    python benchmarks/session_overhead.py [--repeats 2000]
+"""
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+import tinygraph as tf
+
+
+def median_us(sess, fetch, feed, repeats):
+    sess.run(fetch, feed)   # compile the plan
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        sess.run(fetch, feed)
+        times.append(time.perf_counter() - start)
+    return 1e6 * statistics.median(times)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=2000)
+    parser.add_argument("--backends", nargs="*", default=["numpy", "opencl"])
+    args = parser.parse_args()
+    x = tf.placeholder(tf.float32, [None])
+    y = x + 1.0
+    feed = {x: np.ones(4, np.float32)}
+    for backend in args.backends:
+        with tf.Session(device=backend) as sess:
+            print(f"{backend:>7}: Session.run(placeholder + 1) median "
+                  f"{median_us(sess, y, feed, args.repeats):8.1f} us over {args.repeats} runs")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Hand-written OpenCL C sources, installed as the package tinygraph.kernels."""

@@ -1,0 +1,156 @@
+"""OpenCL C for the kernels a plan generates: fused elementwise trees (with
+broadcasting) and reductions over any set of axes. Shapes are known when a plan is
+built, so they are baked into the source as constants."""
+import numpy as np
+
+C_TYPES = {"float32": "float", "float64": "double", "int32": "int", "int64": "long",
+           "bool": "uchar", "uint8": "uchar", "int8": "char", "int16": "short"}
+
+
+def c_type(dtype):
+    """The OpenCL C type of a tinygraph dtype, or None when the device cannot hold it."""
+    return C_TYPES.get(dtype.name)
+
+
+def expression(op_def, op, in_shapes):
+    """The op's C expression template ({0}, {1}... for inputs, {T} for its type), or None."""
+    expr = getattr(op_def, "expr", None)
+    if callable(expr):
+        expr = expr(op, in_shapes)
+    if isinstance(expr, tuple):   # (for floating types, for integer types)
+        floating = op.inputs[0].dtype.is_floating if op.inputs else op.outputs[0].dtype.is_floating
+        expr = expr[0] if floating else expr[1]
+    return expr
+
+
+def literal(value, dtype):
+    """A scalar as a C literal of the dtype's C type."""
+    ctype = c_type(dtype)
+    if dtype.is_floating:
+        v = float(value)
+        if np.isnan(v):
+            text = "NAN"
+        elif np.isinf(v):
+            text = "INFINITY" if v > 0 else "(-INFINITY)"
+        else:
+            text = repr(v)
+        return f"(({ctype}){text})"
+    return f"(({ctype}){int(value)})"
+
+
+def _strides(shape):
+    out, step = [], 1
+    for d in reversed(shape):
+        out.append(step)
+        step *= d
+    return list(reversed(out))
+
+
+def _broadcast_index(leaf_shape, out_shape, index_vars):
+    """C expression of a leaf's element offset for the output element whose coordinates are
+    index_vars (broadcast dims contribute nothing)."""
+    if int(np.prod(leaf_shape)) == 1:
+        return "0"
+    lead = len(out_shape) - len(leaf_shape)
+    terms = []
+    for axis, (d, stride) in enumerate(zip(leaf_shape, _strides(leaf_shape))):
+        if d != 1:
+            terms.append(index_vars[axis + lead] if stride == 1 else
+                         f"{index_vars[axis + lead]} * {stride}")
+    return " + ".join(terms) or "0"
+
+
+def _coordinates(shape, flat="i"):
+    """C statements splitting a flat index into coordinates c0, c1, ..."""
+    lines, strides = [], _strides(shape)
+    for axis, (d, stride) in enumerate(zip(shape, strides)):
+        value = f"{flat} / {stride}" if stride != 1 else flat
+        if axis > 0:
+            value = f"({value}) % {d}"
+        lines.append(f"    const long c{axis} = {value};")
+    return lines
+
+
+def fused_elementwise(name, nodes, leaves, out_shape, out_ctype):
+    """A kernel computing a tree of elementwise nodes.
+
+    nodes: [(result C type, expression with {0}.. filled by operand names)], in order;
+           the last is the output. Operand names are `l<k>` for leaf k, `v<j>` for node j.
+    leaves: [(C type, shape)] read with broadcasting into out_shape."""
+    n = int(np.prod(out_shape))
+    params = [f"__global {out_ctype}* out"] + \
+        [f"__global const {ct}* in{k}" for k, (ct, _) in enumerate(leaves)]
+    body = []
+    needs_coords = any(tuple(s) != tuple(out_shape) and int(np.prod(s)) != 1 for _, s in leaves)
+    if needs_coords:
+        body += _coordinates(out_shape)
+    index_vars = [f"c{a}" for a in range(len(out_shape))]
+    for k, (ct, shape) in enumerate(leaves):
+        if tuple(shape) == tuple(out_shape):
+            offset = "i"
+        elif needs_coords or int(np.prod(shape)) == 1:
+            offset = _broadcast_index(shape, out_shape, index_vars)
+        body.append(f"    const {ct} l{k} = in{k}[{offset}];")
+    for j, (ct, expr) in enumerate(nodes):
+        body.append(f"    const {ct} v{j} = ({ct})({expr});")
+    body.append(f"    out[i] = v{len(nodes) - 1};")
+    return (f"__kernel void {name}({', '.join(params)}) {{\n"
+            f"    const long i = get_global_id(0);\n    if (i >= {n}) return;\n"
+            + "\n".join(body) + "\n}\n")
+
+
+REDUCERS = {   # op type -> (identity for type T, combine(acc, x))
+    "Sum": ("0", "{a} + {x}"), "Mean": ("0", "{a} + {x}"), "SumToShape": ("0", "{a} + {x}"),
+    "Prod": ("1", "{a} * {x}"),
+    "Max": ("-INFINITY", "(({x}) > ({a}) || isnan({x})) ? ({x}) : ({a})"),
+    "Min": ("INFINITY", "(({x}) < ({a}) || isnan({x})) ? ({x}) : ({a})"),
+    "All": ("1", "{a} && {x}"), "Any": ("0", "{a} || {x}"),
+}
+INT_EXTREMES = {"int": ("INT_MIN", "INT_MAX"), "long": ("LONG_MIN", "LONG_MAX"),
+                "uchar": ("0", "255"), "char": ("CHAR_MIN", "CHAR_MAX"),
+                "short": ("SHRT_MIN", "SHRT_MAX")}
+
+
+def reduction(name, kind, in_shape, axes, ctype, parts=1, scale=None):
+    """A kernel reducing `axes` of in_shape. With parts > 1, each output element gets
+    `parts` partial results (out has n_out * parts elements), to be combined by a second
+    pass with parts=1 over the last axis: a long reduction then uses every core."""
+    identity, combine = REDUCERS[kind]
+    if ctype not in ("float", "double") and kind in ("Max", "Min"):
+        lo, hi = INT_EXTREMES[ctype]
+        identity = lo if kind == "Max" else hi
+        combine = "(({x}) > ({a})) ? ({x}) : ({a})" if kind == "Max" else \
+            "(({x}) < ({a})) ? ({x}) : ({a})"
+    kept = [a for a in range(len(in_shape)) if a not in axes]
+    kept_shape = [in_shape[a] for a in kept]
+    red_shape = [in_shape[a] for a in axes]
+    strides = _strides(in_shape)
+    n_out, n_red = int(np.prod(kept_shape)), int(np.prod(red_shape))
+    lines = [f"__kernel void {name}(__global {ctype}* out, __global const {ctype}* in) {{",
+             "    const long g = get_global_id(0);",
+             f"    if (g >= {n_out * parts}) return;",
+             f"    const long o = g / {parts};", f"    const long part = g % {parts};"]
+    base = []
+    for j, (a, d) in enumerate(zip(kept, kept_shape)):
+        inner = int(np.prod(kept_shape[j + 1:]))
+        value = f"o / {inner}" if inner != 1 else "o"
+        if j > 0:
+            value = f"({value}) % {d}"
+        base.append(f"({value}) * {strides[a]}")
+    lines.append(f"    const long base = {' + '.join(base) or '0'};")
+    lines.append(f"    {ctype} acc = ({ctype})({identity});")
+    lines.append(f"    for (long r = part; r < {n_red}; r += {parts}) {{")
+    offs = []
+    for j, (a, d) in enumerate(zip(axes, red_shape)):
+        inner = int(np.prod(red_shape[j + 1:]))
+        value = f"r / {inner}" if inner != 1 else "r"
+        if j > 0:
+            value = f"({value}) % {d}"
+        offs.append(f"({value}) * {strides[a]}")
+    lines.append(f"        const {ctype} x = in[base + {' + '.join(offs) or '0'}];")
+    lines.append(f"        acc = ({ctype})({combine.format(a='acc', x='x')});")
+    lines.append("    }")
+    if scale is not None:
+        lines.append(f"    acc = acc / ({ctype}){scale};")
+    lines.append("    out[g] = acc;\n}\n")
+    return "\n".join(lines)

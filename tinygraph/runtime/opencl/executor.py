@@ -1,0 +1,315 @@
+"""Running an OpenCL plan: buffers planned once, kernels bound once, each run enqueued
+whole; only the fetched values are read back, once, at the end."""
+import numpy as np
+import pyopencl as cl
+
+from ...framework.errors import FailedPreconditionError, InvalidArgumentError
+from ...framework.registry import VariableRef, get_op_def
+from ..state import RunContext
+from .plan import PlanBuilder
+from .units import CallUnit, HostUnit, KernelUnit, PerRun, Slot
+
+
+_NO_ERROR = np.zeros(2, np.int32)   # module-level: outlives every non-blocking upload
+
+
+class DeviceArray:
+    """A variable's value in device memory."""
+
+    def __init__(self, buffer, shape, dtype):
+        self.buffer, self.shape, self.dtype = buffer, tuple(shape), dtype
+
+
+class OpenCLState:
+    """What an OpenCL session keeps between runs: variables as device buffers."""
+
+    def __init__(self, device):
+        self.device = device
+        self.variables = {}   # VariableV2 op name -> DeviceArray
+        self.generators = {}  # random op name -> PhiloxStream
+
+    def get_variable(self, name):
+        array = self.variables.get(name)
+        if array is None:
+            return None
+        return _read(self.device.queue, array.buffer, array.shape, array.dtype, blocking=True)
+
+    def set_variables(self, values):
+        for name, value in values.items():
+            value = np.asarray(value, order="C")
+            old = self.variables.get(name)
+            buffer = old.buffer if old is not None and old.buffer.size == max(value.nbytes, 1) \
+                else _alloc(self.device.context, value.nbytes)
+            if value.nbytes:
+                cl.enqueue_copy(self.device.queue, buffer, value, is_blocking=True)
+            self.variables[name] = DeviceArray(buffer, value.shape, value.dtype)
+
+
+_HOST_FLAGS = cl.mem_flags.READ_WRITE | cl.mem_flags.USE_HOST_PTR
+
+
+def _aligned_empty(shape, dtype, align=4096):
+    """An empty array whose data starts on an `align` boundary, so that the OpenCL
+    runtime can use it in place (PoCL copies a misaligned host pointer), and the raw
+    bytes behind it (at least one element, as a buffer may not be empty)."""
+    n = int(np.prod(shape))
+    nbytes = max(n, 1) * np.dtype(dtype).itemsize
+    raw = np.empty(nbytes + align, np.uint8)
+    start = -raw.ctypes.data % align
+    flat = raw[start:start + nbytes]
+    return flat.view(dtype)[:n].reshape(shape), flat
+
+
+def _alloc(context, nbytes):
+    return cl.Buffer(context, cl.mem_flags.READ_WRITE, max(int(nbytes), 1))
+
+
+def _read(queue, buffer, shape, dtype, blocking):
+    out = np.empty(shape, dtype=dtype)
+    if out.nbytes:
+        cl.enqueue_copy(queue, out, buffer, is_blocking=blocking)
+    return out
+
+
+class OpenCLPlan:
+    def __init__(self, device, graph, fetches, feeds, feed_shapes, state):
+        self.device = device
+        self.zero_copy = device.device.type == cl.device_type.CPU and \
+            bool(device.device.host_unified_memory)
+        b = PlanBuilder(device, graph, fetches, feeds, feed_shapes, state)
+        self.units, self.fetches, self.feeds = b.units, fetches, b.feeds
+        self.feed_slots = [b.sources[t] for t in b.feeds]
+        self.fetch_sources = b.fetch_sources
+        self.var_reads = b.var_reads
+        self.var_final = {name: s for name, s in b.var_current.items() if s.kind == "varwrite"}
+        self.error_flags = b.error_flags
+        self.buffers = self._plan_buffers()
+        self._build_kernels()
+
+    # --- build ---
+    def _unit_slots(self, unit):
+        if isinstance(unit, KernelUnit):
+            return [a for a in unit.args if isinstance(a, Slot)]
+        if isinstance(unit, CallUnit):
+            return list(unit.slots)
+        slots = [s for s in unit.inputs if isinstance(s, Slot)] + list(unit.outputs)
+        return slots + [new for _, _, new in unit.variables]
+
+    def _plan_buffers(self):
+        """One buffer per slot root; temporaries whose lifetimes do not overlap share one.
+        On a CPU device, feeds and fetched values live in host memory the kernels use
+        directly (zero copy): a copy command costs more than a small kernel there."""
+        last_use = {}
+        for i, unit in enumerate(self.units):
+            for s in self._unit_slots(unit):
+                last_use[s.root()] = i
+        fetched = {s.root() for s in self.fetch_sources if isinstance(s, Slot)}
+        fed = {s.root() for s in self.feed_slots}
+        pinned = fetched | fed | {f.slot for f in self.error_flags}
+        self.host_arrays = {}   # slot root -> the host array behind its zero-copy buffer
+        buffers, free = {}, {}
+
+        def allocate(r):
+            if self.zero_copy and r in fetched | fed and r.kind != "const":
+                array, memory = _aligned_empty(r.shape, r.dtype.as_numpy_dtype)
+                self.host_arrays[r] = array
+                return cl.Buffer(self.device.context, _HOST_FLAGS, hostbuf=memory)
+            buffer = _alloc(self.device.context, r.nbytes)
+            if r.kind == "const" and r.size:
+                cl.enqueue_copy(self.device.queue, buffer, r.value, is_blocking=True)
+            return buffer
+
+        for i, unit in enumerate(self.units):
+            for s in self._unit_slots(unit):
+                r = s.root()
+                if r in buffers or r.kind in ("var", "host"):
+                    continue
+                pool = free.get(r.nbytes) if r.kind == "temp" and r not in pinned else None
+                buffers[r] = pool.pop() if pool else allocate(r)
+            for s in self._unit_slots(unit):
+                r = s.root()
+                if last_use.get(r) == i and r.kind == "temp" and r not in pinned and r in buffers:
+                    free.setdefault(r.nbytes, []).append(buffers[r])
+                    del last_use[r]
+        for r in fed | fetched:   # feeds, and e.g. an empty result that no kernel wrote
+            if r not in buffers and r.kind not in ("var", "host"):
+                buffers[r] = allocate(r)
+        return buffers
+
+    def _build_kernels(self):
+        kernels = [u for u in self.units if isinstance(u, KernelUnit)]
+        sources = list(dict.fromkeys(u.source for u in kernels))
+        if sources:
+            header = "#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n" \
+                if any("double" in s for s in sources) else ""
+            program = self.device.program(header + "\n".join(sources))
+            for u in kernels:
+                u.kernel = cl.Kernel(program, u.name)
+        self.dynamic_args = []   # (kernel, index, slot root) rebound every run
+        self.per_run_args = []   # (kernel, index, PerRun) recomputed every run
+        for u in kernels:
+            for index, arg in enumerate(u.args):
+                if isinstance(arg, PerRun):
+                    self.per_run_args.append((u.kernel, index, arg))
+                elif isinstance(arg, Slot):
+                    r = arg.root()
+                    if r.kind in ("var", "varwrite"):
+                        self.dynamic_args.append((u.kernel, index, r))
+                    else:
+                        u.kernel.set_arg(index, self.buffers[r])
+                else:
+                    u.kernel.set_arg(index, arg)
+
+    # --- run ---
+    def run(self, feed_values, state):
+        queue = self.device.queue
+        for name, consumer in self.var_reads.items():
+            if name not in state.variables:
+                raise FailedPreconditionError(
+                    None, consumer, f"Attempting to use uninitialized value {name}")
+        for kernel, index, r in self.dynamic_args:
+            kernel.set_arg(index, self._buffer(r, state))
+        keep_alive = []
+        for slot, value in zip(self.feed_slots, feed_values):
+            host_array = self.host_arrays.get(slot.root())
+            if host_array is not None:
+                np.copyto(host_array, value.reshape(host_array.shape))
+            elif value.nbytes:
+                value = np.asarray(value, order="C")
+                keep_alive.append(value)
+                cl.enqueue_copy(queue, self.buffers[slot.root()], value, is_blocking=False)
+        host = RunContext(state)   # random streams for host-run ops, committed on success
+        for kernel, index, arg in self.per_run_args:
+            kernel.set_arg(index, arg.fn(host))
+        for flag in self.error_flags:
+            cl.enqueue_copy(queue, self.buffers[flag.slot], _NO_ERROR, is_blocking=False)
+        env = {}
+        invalid = set()   # variable buffers a host op left unset (it read an uninitialised one)
+        for unit in self.units:
+            if isinstance(unit, KernelUnit):
+                cl.enqueue_nd_range_kernel(queue, unit.kernel, unit.global_size,
+                                           unit.local_size)
+            elif isinstance(unit, CallUnit):
+                unit.runner.enqueue(queue, *[self._buffer(s.root(), state) for s in unit.slots])
+            else:
+                self._run_host(unit, state, host, env, keep_alive, invalid)
+        results = []
+        for fetch, source in zip(self.fetches, self.fetch_sources):
+            if source is None:
+                results.append(None)
+            elif isinstance(source, np.ndarray):
+                results.append(np.array(source, copy=True))
+            elif source.root() in env:
+                results.append(np.array(self._value(source, state, env), copy=True))
+            elif source.root() in self.host_arrays:
+                results.append(source)   # read after the queue drains, below
+            else:
+                results.append(_read(queue, self._buffer(source.root(), state), source.shape,
+                                     source.dtype.as_numpy_dtype, blocking=False))
+        flags = [_read(queue, self.buffers[f.slot], (2,), np.int32, blocking=False)
+                 for f in self.error_flags]
+        queue.finish()
+        results = [self.host_arrays[r.root()].reshape(r.shape).copy() if isinstance(r, Slot)
+                   else r for r in results]
+        for flag, value in zip(self.error_flags, flags):
+            if value[0]:
+                raise InvalidArgumentError(None, flag.op, flag.message(int(value[1])))
+        self._commit(state, host, invalid)
+        return [r if r is None or isinstance(r, np.ndarray) and r.ndim else
+                (r[()] if isinstance(r, np.ndarray) else r) for r in results]
+
+    def _buffer(self, root, state):
+        if root.kind == "var":
+            return state.variables[root.var_name].buffer
+        return self.buffers[root]
+
+    def _value(self, slot, state, env):
+        if isinstance(slot, np.ndarray):
+            return slot
+        r = slot.root()
+        if r in env:   # computed on the host; a "host" slot's shape is known only now
+            return env[r] if r.kind == "host" else env[r].reshape(slot.shape)
+        return _read(self.device.queue, self._buffer(r, state), slot.shape,
+                     slot.dtype.as_numpy_dtype, blocking=True)
+
+    def _run_host(self, unit, state, host, env, keep_alive, invalid):
+        op = unit.op
+        variables = {name: (prev, new) for name, prev, new in unit.variables}
+        ctx = _HostUnitContext(self, state, host, env, variables, keep_alive, invalid)
+        values = [VariableRef(s.name) if not isinstance(s, (Slot, np.ndarray)) else
+                  self._value(s, state, env) for s in unit.inputs]
+        outputs = get_op_def(op.type).compute(op, values, ctx)
+        for slot, value in zip(unit.outputs, outputs):
+            value = np.asarray(value, dtype=slot.dtype.as_numpy_dtype, order="C") \
+                if slot.dtype.name != "string" else np.asarray(value)
+            env[slot.root()] = value
+            if slot.root() in self.buffers and value.nbytes:
+                keep_alive.append(value)
+                cl.enqueue_copy(self.device.queue, self.buffers[slot.root()], value,
+                                is_blocking=False)
+        for name, (prev, new) in variables.items():
+            if new.root() not in env:   # not written: the new slot keeps the old value
+                ctx.copy_forward(name, prev, new)
+
+    def _commit(self, state, host, invalid):
+        for name, slot in self.var_final.items():
+            r = slot.root()
+            if r in invalid:
+                continue
+            old = state.variables.get(name)
+            state.variables[name] = DeviceArray(self.buffers[r], slot.shape,
+                                                slot.dtype.as_numpy_dtype)
+            # The plan keeps a buffer for the next run: the one the session let go of.
+            self.buffers[r] = old.buffer if old is not None and old.buffer.size == \
+                self.buffers[r].size and not self._shared(old.buffer) \
+                else _alloc(self.device.context, r.nbytes)
+        state.generators.update(host._generators)
+
+    def _shared(self, buffer):
+        return any(b is buffer for b in self.buffers.values())
+
+
+class _HostUnitContext:
+    """What a host-run op sees: variables as of this point of the run, writes that land in
+    the plan's out-of-place buffers, and the session's random streams."""
+
+    def __init__(self, plan, state, host, env, variables, keep_alive, invalid):
+        self.plan, self.state, self.host, self.env = plan, state, host, env
+        self.variables, self.keep_alive, self.invalid = variables, keep_alive, invalid
+
+    def read_variable(self, name):
+        prev, _ = self.variables[name]
+        if prev is None:
+            if name not in self.state.variables:
+                return None
+            array = self.state.variables[name]
+            return _read(self.plan.device.queue, array.buffer, array.shape, array.dtype, True)
+        if prev.root() in self.invalid:
+            return None
+        return self.plan._value(prev, self.state, self.env)
+
+    def read_initialized(self, name, consumer):
+        value = self.read_variable(name)
+        if value is None:
+            raise FailedPreconditionError(
+                None, consumer, f"Attempting to use uninitialized value {name}")
+        return value
+
+    def write_variable(self, name, value):
+        _, new = self.variables[name]
+        value = np.asarray(value, dtype=new.dtype.as_numpy_dtype, order="C")
+        self.env[new.root()] = value
+        self.keep_alive.append(value)
+        if value.nbytes:
+            cl.enqueue_copy(self.plan.device.queue, self.plan._buffer(new.root(), self.state),
+                            value, is_blocking=False)
+
+    def copy_forward(self, name, prev, new):
+        value = self.read_variable(name)
+        if value is None:
+            self.invalid.add(new.root())
+        else:
+            self.write_variable(name, value)
+
+    def random_stream(self, op):
+        return self.host.random_stream(op)

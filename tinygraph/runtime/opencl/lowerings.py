@@ -1,0 +1,132 @@
+"""How ops that are not elementwise run on an OpenCL device: a table from op type to a
+rule rule(builder, op) that adds launches to the plan (or returns False to fall back to
+the host). Elementwise ops need no rule: their `expr` is fused by the plan builder."""
+import numpy as np
+
+from ...compiler import codegen
+from .units import Slot
+
+RULES = {}
+
+
+def kernel_file(name):
+    """The text of kernels/<name>.cl (shipped as the package tinygraph.kernels)."""
+    from importlib import resources
+    return resources.files("tinygraph.kernels").joinpath(f"{name}.cl").read_text()
+
+
+def library(b, file, dtype, kernel):
+    """(source, kernel name) of a hand-written kernel from kernels/<file>.cl, instantiated
+    for `dtype`: the file writes T for the element type and K(name) for kernel names."""
+    ctype = codegen.c_type(dtype)
+    source = (f"#define T {ctype}\n#define K(n) n##_{ctype}\n" + kernel_file(file) +
+              "\n#undef T\n#undef K\n")
+    return source, f"{kernel}_{ctype}"
+
+
+def rule(*op_types):
+    def register(fn):
+        for t in op_types:
+            RULES[t] = fn
+        return fn
+    return register
+
+
+@rule("Identity", "StopGradient", "Reshape", "ExpandDims", "Squeeze", "PlaceholderWithDefault",
+      "Snapshot")
+def _view(b, op):
+    """Same bytes, another shape: the output is a view of the input's buffer."""
+    src = b.slot_of(op.inputs[0], op)
+    out = b.new_slot(op.outputs[0])
+    out.alias_of = src
+    b.sources[op.outputs[0]] = out
+
+
+@rule("Sum", "Mean", "Max", "Min", "Prod", "All", "Any", "SumToShape")
+def _reduce(b, op):
+    x = op.inputs[0]
+    in_shape = b.shape(x)
+    out = b.new_slot(op.outputs[0])
+    if op.type == "SumToShape":
+        target = tuple(int(d) for d in b.host_value(op.inputs[1]))
+        lead = len(in_shape) - len(target)
+        axes = list(range(lead)) + [i + lead for i, d in enumerate(target)
+                                    if d == 1 and in_shape[i + lead] != 1]
+    else:
+        axis = b.host_value(op.inputs[1])
+        if axis is None:
+            return False
+        rank = max(len(in_shape), 1)
+        axes = sorted({int(a) % rank for a in np.asarray(axis).ravel()}) if in_shape else []
+    src = b.slot_of(x, op)
+    b.sources[op.outputs[0]] = out
+    if out.size == 0:
+        return
+    ctype = codegen.c_type(x.dtype)
+    n_red = int(np.prod([in_shape[a] for a in axes])) if axes else 1
+    scale = n_red if op.type == "Mean" else None
+    if not axes:
+        out.alias_of = src
+        return
+    kind = op.type
+    name = f"reduce_{len(b.units)}"
+    parts = 64 if out.size < 16 and n_red >= 4096 else 1
+    if parts == 1:
+        b.launch(codegen.reduction(name, kind, in_shape, axes, ctype, scale=scale), name,
+                 [out, src], (out.size,))
+        return
+    partial = Slot((out.size, parts), op.outputs[0].dtype)
+    b.launch(codegen.reduction(name, kind, in_shape, axes, ctype, parts=parts), name,
+             [partial, src], (out.size * parts,))
+    final = "Sum" if kind in ("Mean", "SumToShape") else kind
+    name2 = name + "_combine"
+    b.launch(codegen.reduction(name2, final, (out.size, parts), [1], ctype, scale=scale), name2,
+             [out, partial], (out.size,))
+
+
+@rule("MatMul", "BatchMatMulV2")
+def _matmul(b, op):
+    from .matmul_naive import matmul_units
+    return matmul_units(b, op)
+
+
+@rule("Assign")
+def _assign(b, op):
+    value = b.slot_of(op.inputs[1], op)
+    name = op.inputs[0].op.name
+    out = b.new_slot(op.outputs[0])
+    # The variable's new value is a copy, so the value's own buffer can be reused later.
+    _copy(b, out, value)
+    b.write_variable(name, out)
+    b.sources[op.outputs[0]] = out
+
+
+@rule("AssignAdd", "AssignSub")
+def _assign_update(b, op):
+    name = op.inputs[0].op.name
+    current = b.value_of(op.inputs[0], op)
+    delta = b.slot_of(op.inputs[1], op)
+    out = b.new_slot(op.outputs[0])
+    sign = "+" if op.type == "AssignAdd" else "-"
+    ctype = codegen.c_type(out.dtype)
+    kname = f"assign_update_{len(b.units)}"
+    src = codegen.fused_elementwise(kname, [(ctype, f"l0 {sign} l1")],
+                                    [(ctype, current.shape), (ctype, delta.shape)],
+                                    out.shape, ctype)
+    if out.size:
+        b.launch(src, kname, [out, current, delta], (out.size,))
+    b.write_variable(name, out)
+    b.sources[op.outputs[0]] = out
+
+
+def _copy(b, out, src):
+    if out.size:
+        ctype = codegen.c_type(out.dtype)
+        kname = f"copy_{len(b.units)}"
+        b.launch(codegen.fused_elementwise(kname, [(ctype, "l0")], [(ctype, src.shape)],
+                                           out.shape, ctype), kname, [out, src], (out.size,))
+
+
+@rule("NoOp")
+def _noop(b, op):
+    pass

@@ -1,0 +1,42 @@
+"""Matmul lowering: float32 through the tuned kernels of matmul.py when present, any
+other case (float64, int) through a simple generated kernel, one output per work-item."""
+import numpy as np
+
+from ...compiler import codegen
+
+
+def matmul_units(b, op):
+    x, y = op.inputs
+    sa, sb = b.shape(x), b.shape(y)
+    if op.type == "MatMul":
+        ta, tb, batch = op.attrs["transpose_a"], op.attrs["transpose_b"], ()
+    else:
+        ta, tb = op.attrs["adj_x"], op.attrs["adj_y"]
+        if tuple(sa[:-2]) != tuple(sb[:-2]):
+            return False   # broadcast batches: host fallback
+        batch = tuple(sa[:-2])
+    M, K = (sa[-1], sa[-2]) if ta else (sa[-2], sa[-1])
+    N = sb[-2] if tb else sb[-1]
+    out = b.new_slot(op.outputs[0])
+    A, B = b.slot_of(x, op), b.slot_of(y, op)
+    b.sources[op.outputs[0]] = out
+    if out.size == 0:
+        return
+    n_batch = int(np.prod(batch)) if batch else 1
+    ctype = codegen.c_type(out.dtype)
+    name = f"matmul_{len(b.units)}"
+    a_index = "k * %d + m" % M if ta else "m * %d + k" % K
+    b_index = "n * %d + k" % K if tb else "k * %d + n" % N
+    source = f"""__kernel void {name}(__global {ctype}* c, __global const {ctype}* a,
+                        __global const {ctype}* b) {{
+    const long g = get_global_id(0);
+    if (g >= {n_batch * M * N}) return;
+    const long batch = g / {M * N}, m = (g / {N}) % {M}, n = g % {N};
+    a += batch * {M * K};
+    b += batch * {K * N};
+    {ctype} acc = 0;
+    for (long k = 0; k < {K}; ++k) acc += a[{a_index}] * b[{b_index}];
+    c[g] = acc;
+}}
+"""
+    b.launch(source, name, [out, A, B], (out.size,))

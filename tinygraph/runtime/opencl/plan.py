@@ -1,0 +1,234 @@
+"""Building an OpenCL plan: the host pass, elementwise fusion into generated kernels,
+lowering of the other ops (kernels, or a host fallback for ops without one), and buffer
+planning. The graph is only read, never changed."""
+import numpy as np
+
+from ...compiler import codegen
+from ...compiler.prune import ops_to_run
+from ...compiler.shapes import ShapePass
+from ...framework.operation import Operation
+from ...framework.registry import get_op_def
+from . import lowerings
+from .units import ErrorFlag, HostUnit, KernelUnit, Slot, VarRef
+
+
+class _Group:
+    """A pending tree of fused elementwise ops; materialised into one kernel when its
+    value is needed by something other than a single elementwise consumer."""
+
+    def __init__(self, op, ctype, expr, operands, shape, dtype):
+        self.op, self.ctype, self.expr, self.operands = op, ctype, expr, operands
+        self.shape, self.dtype = shape, dtype
+
+
+class PlanBuilder:
+    def __init__(self, device, graph, fetches, feeds, feed_shapes, state):
+        self.device = device
+        self.fetches = fetches
+        self.feeds = list(feeds)
+        fed = set(self.feeds)
+        fetch_ops = [f if isinstance(f, Operation) else f.op for f in fetches]
+        self.steps = [op for op in ops_to_run(fetch_ops, fed)
+                      if not (op.outputs and all(t in fed for t in op.outputs))]
+        var_shapes = {name: a.shape for name, a in state.variables.items()}
+        self.info = ShapePass(self.steps, self.feeds, feed_shapes, var_shapes)
+        self.units = []
+        self.error_flags = []
+        self.sources = {}          # tensor -> Slot | VarRef | np.ndarray (host value) | _Group
+        self.var_current = {}      # variable name -> Slot holding its value right now
+        self.var_reads = {}        # variable name -> first op reading the session's value
+        self.consumers = self._count_consumers(fetches)
+        self.fetch_set = {f for f in fetches if not isinstance(f, Operation)}
+        for t, shape in zip(self.feeds, feed_shapes):
+            self.sources[t] = Slot(shape, t.dtype, "feed")
+        for op in self.steps:
+            self._lower(op)
+        self.fetch_sources = [None if isinstance(f, Operation) else self.value_of(f, f.op)
+                              for f in fetches]
+
+    # --- helpers used by lowerings ---
+    def shape(self, t):
+        return self.info.shapes[t]
+
+    def host_value(self, t):
+        return self.info.values.get(t)
+
+    def new_slot(self, t):
+        shape = self.info.shapes.get(t)
+        if shape is None:
+            raise _NoStaticShape(t)
+        return Slot(shape, t.dtype)
+
+    def value_of(self, t, consumer):
+        """The Slot (or host value) holding t's value for `consumer`, materialising a
+        pending fused group or resolving a variable to its current buffer."""
+        source = self.sources[t]
+        if isinstance(source, _Group):
+            source = self._materialise(t, source)
+        if isinstance(source, VarRef):
+            slot = self.var_current.get(source.name)
+            if slot is None:
+                slot = Slot(self.info.shapes[t], t.dtype, "var")
+                slot.var_name = source.name
+                self.var_current[source.name] = slot
+                self.var_reads.setdefault(source.name, consumer)
+            elif slot.kind == "var":
+                self.var_reads.setdefault(source.name, consumer)
+            return slot
+        return source
+
+    def slot_of(self, t, consumer):
+        """Like value_of, but a host value becomes a constant device buffer."""
+        source = self.value_of(t, consumer)
+        if isinstance(source, np.ndarray):
+            slot = Slot(source.shape, t.dtype, "const")
+            slot.value = np.asarray(source, dtype=t.dtype.as_numpy_dtype, order="C")
+            self.sources[t] = slot
+            return slot
+        return source
+
+    def write_variable(self, name, slot):
+        slot.kind, slot.var_name = "varwrite", name
+        self.var_current[name] = slot
+
+    def error_flag(self, op, message):
+        """A flag slot for kernels to raise; see units.ErrorFlag."""
+        flag = ErrorFlag(op, message)
+        self.error_flags.append(flag)
+        return flag.slot
+
+    def launch(self, source, name, args, global_size, local_size=None, options=()):
+        self.units.append(KernelUnit(source, name, args, global_size, local_size, options))
+
+    # --- lowering ---
+    def _count_consumers(self, fetches):
+        counts = {}
+        for op in self.steps:
+            for t in op.inputs:
+                counts[t] = counts.get(t, 0) + 1
+        for f in fetches:
+            if not isinstance(f, Operation):
+                counts[f] = counts.get(f, 0) + 1
+        return counts
+
+    def _lower(self, op):
+        info = self.info
+        if op.outputs and all(t in info.values for t in op.outputs):
+            for t in op.outputs:
+                self.sources[t] = info.values[t]
+            return
+        if op.type == "VariableV2":
+            self.sources[op.outputs[0]] = VarRef(op.name)
+            return
+        op_def = get_op_def(op.type)
+        try:
+            if self._try_elementwise(op, op_def):
+                return
+            rule = lowerings.RULES.get(op.type)
+            if rule is not None and all(codegen.c_type(t.dtype) for t in op.inputs + tuple(op.outputs)) \
+                    and rule(self, op) is not False:
+                return
+        except _NoStaticShape:
+            pass
+        self._host_fallback(op, op_def)
+
+    def _try_elementwise(self, op, op_def):
+        if not hasattr(op_def, "expr") or len(op.outputs) != 1:
+            return False
+        out = op.outputs[0]
+        ctype = codegen.c_type(out.dtype)
+        shapes = [self.info.shapes.get(t) for t in op.inputs]
+        if ctype is None or self.info.shapes.get(out) is None or any(s is None for s in shapes) \
+                or any(codegen.c_type(t.dtype) is None for t in op.inputs):
+            return False
+        expr = codegen.expression(op_def, op, shapes)
+        if expr is None:
+            return False
+        used = [i for i in range(len(op.inputs)) if "{%d}" % i in expr]
+        operands = {}
+        for i in used:
+            t = op.inputs[i]
+            source = self.sources[t]
+            if isinstance(source, _Group) and self.consumers.get(t, 0) == 1 \
+                    and t not in self.fetch_set:
+                operands[i] = source           # fuse the producer's tree into this one
+            elif isinstance(source, np.ndarray) and source.size == 1:
+                operands[i] = codegen.literal(source.reshape(()), t.dtype)   # no buffer
+            else:
+                operands[i] = self.slot_of(t, op)
+        self.sources[out] = _Group(op, ctype, expr, operands, self.info.shapes[out], out.dtype)
+        return True
+
+    def _materialise(self, t, group):
+        leaves, nodes = [], []
+
+        def visit(g):
+            names = {}
+            for i, operand in g.operands.items():
+                if isinstance(operand, _Group):
+                    names[i] = visit(operand)
+                elif isinstance(operand, str):   # an inlined constant
+                    names[i] = operand
+                else:
+                    leaves.append(operand)
+                    names[i] = f"l{len(leaves) - 1}"
+            filled = g.expr.replace("{T}", g.ctype)
+            for i, name in names.items():
+                filled = filled.replace("{%d}" % i, name)
+            nodes.append((g.ctype, filled))
+            return f"v{len(nodes) - 1}"
+        visit(group)
+        out = Slot(group.shape, group.dtype)
+        self.sources[t] = out
+        if out.size:
+            name = f"fused_{len(self.units)}_{group.op.type.lower()}"
+            source = codegen.fused_elementwise(
+                name, nodes, [(codegen.c_type(s.dtype), s.shape) for s in leaves],
+                group.shape, group.ctype)
+            self.launch(source, name, [out] + leaves, (out.size,))
+        return out
+
+    def _host_fallback(self, op, op_def):
+        inputs = []
+        for i, t in enumerate(op.inputs):
+            if i in op_def.ref_inputs and isinstance(self.sources.get(t), VarRef):
+                inputs.append(self.sources[t])
+            else:
+                source = self.value_of(t, op)
+                inputs.append(source)
+        outputs = []
+        for t in op.outputs:
+            shape = self.info.shapes.get(t)
+            # A value the device can hold also gets a buffer, for device consumers.
+            on_device = shape is not None and codegen.c_type(t.dtype) is not None
+            slot = Slot(shape if shape is not None else (), t.dtype,
+                        "temp" if on_device else "host")
+            outputs.append(slot)
+            self.sources[t] = slot
+        unit = HostUnit(op, inputs, outputs)
+        # Variables the op may write get a fresh buffer each (writes are out of place, so
+        # a failed run leaves the session's buffers untouched).
+        unit.variables = []
+        for ref in (s for s in inputs if isinstance(s, VarRef)):
+            new = Slot(self._var_shape(ref.name), self._var_dtype(op, ref.name), "varwrite")
+            new.var_name = ref.name
+            unit.variables.append((ref.name, self.var_current.get(ref.name), new))
+            self.var_current[ref.name] = new
+        self.units.append(unit)
+
+    def _var_shape(self, name):
+        for op in self.steps:
+            if op.type == "VariableV2" and op.name == name:
+                return self.info.shapes[op.outputs[0]]
+        raise KeyError(name)
+
+    def _var_dtype(self, op, name):
+        for t in op.inputs:
+            if t.op.name == name:
+                return t.dtype
+        raise KeyError(name)
+
+
+class _NoStaticShape(Exception):
+    def __init__(self, tensor):
+        super().__init__(tensor.name)

@@ -1,0 +1,73 @@
+"""The pieces of an OpenCL plan: logical buffers (slots) and the units that run."""
+import numpy as np
+
+
+class Slot:
+    """A logical device buffer: one tensor's value (or a view of another slot's)."""
+
+    def __init__(self, shape, dtype, kind="temp"):
+        self.shape, self.dtype, self.kind = tuple(shape), dtype, kind
+        self.alias_of = None
+        self.var_name = None   # for kind "var" (the session's buffer) and "varwrite"
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape))
+
+    @property
+    def nbytes(self):
+        return max(self.size, 1) * np.dtype(self.dtype.as_numpy_dtype).itemsize
+
+    def root(self):
+        return self if self.alias_of is None else self.alias_of.root()
+
+
+class KernelUnit:
+    """One launch: args are Slots or numpy scalars; global/local sizes are tuples."""
+
+    def __init__(self, source, name, args, global_size, local_size=None, options=()):
+        self.source, self.name, self.args = source, name, args
+        self.global_size, self.local_size, self.options = global_size, local_size, options
+        self.kernel = None
+
+
+class HostUnit:
+    """An op run by its numpy declaration on the host (the fallback for ops that have no
+    OpenCL lowering yet): reads its inputs back, computes, uploads its outputs."""
+
+    def __init__(self, op, inputs, outputs):
+        self.op, self.inputs, self.outputs = op, inputs, outputs
+
+
+class CallUnit:
+    """A launch built by a lowering object with its own enqueue (e.g. matmul)."""
+
+    def __init__(self, runner, slots):
+        self.runner, self.slots = runner, slots
+
+
+class VarRef:
+    def __init__(self, name):
+        self.name = name
+
+
+class PerRun:
+    """A kernel argument computed at each run, from the run's context (e.g. the offset a
+    random op's Philox stream has reached): fn(run_context) -> numpy scalar."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+
+class ErrorFlag:
+    """A device int pair [raised, detail] a kernel sets when its input is invalid (a label
+    out of range, a NaN); read with the fetches, it fails the run with `message(detail)`."""
+
+    def __init__(self, op, message):
+        self.op, self.message = op, message
+        self.slot = Slot((2,), _int32())
+
+
+def _int32():
+    from ...framework import dtypes
+    return dtypes.int32
