@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 
@@ -8,6 +10,13 @@ from tinygraph.runtime import BACKENDS
 def pytest_addoption(parser):
     parser.addoption("--backend", action="append", default=None,
                      help="run backend-parametrised tests on these backends (default: all)")
+
+
+def pytest_configure(config):
+    """With one --backend, the tests that do not take a backend run on it too."""
+    chosen = config.getoption("backend")
+    if chosen and len(set(chosen)) == 1:
+        os.environ["TINYGRAPH_DEVICE"] = chosen[0]
 
 
 def pytest_generate_tests(metafunc):

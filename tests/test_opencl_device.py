@@ -66,6 +66,7 @@ def test_no_platform_names_the_fix(monkeypatch):
     def broken():
         raise cl.LogicError("clGetPlatformIDs failed: PLATFORM_NOT_FOUND_KHR")
     monkeypatch.setattr(dev.cl, "get_platforms", broken)
+    monkeypatch.delenv("TINYGRAPH_DEVICE", raising=False)
     with pytest.raises(dev.OpenCLUnavailableError) as e:
         dev.select_device()
     assert 'pip install "pyopencl[pocl]"' in str(e.value)

@@ -11,7 +11,9 @@ from .runtime import get_backend
 
 
 class ConfigProto:
-    """Accepted for TF1 compatibility; `device` picks the backend ("numpy" for now)."""
+    """TF1's session config. tinygraph reads one field, `device`: "numpy", "cpu", "gpu",
+    "opencl" (the default OpenCL device) or "platform:device" indices; the rest is
+    accepted and ignored."""
 
     def __init__(self, device=None, **kwargs):
         self.device = device
@@ -37,7 +39,7 @@ class BaseSession:
     def __init__(self, target="", graph=None, config=None, device=None):
         self._graph = graph if graph is not None else get_default_graph()
         device = device or getattr(config, "device", None) or \
-            os.environ.get("TINYGRAPH_DEVICE") or "numpy"
+            os.environ.get("TINYGRAPH_DEVICE") or "opencl"
         self._backend = get_backend(device)
         self._state = self._backend.new_state()
         self._plans = {}

@@ -110,7 +110,8 @@ class OpenCLPlan:
         buffers, free = {}, {}
 
         def allocate(r):
-            if self.zero_copy and r in fetched | fed and r.kind != "const":
+            # (Not a variable's new value: that buffer is handed to the session.)
+            if self.zero_copy and r in fetched | fed and r.kind in ("temp", "feed"):
                 array, memory = _aligned_empty(r.shape, r.dtype.as_numpy_dtype)
                 self.host_arrays[r] = array
                 return cl.Buffer(self.device.context, _HOST_FLAGS, hostbuf=memory)
