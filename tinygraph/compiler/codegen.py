@@ -111,10 +111,11 @@ INT_EXTREMES = {"int": ("INT_MIN", "INT_MAX"), "long": ("LONG_MIN", "LONG_MAX"),
                 "short": ("SHRT_MIN", "SHRT_MAX")}
 
 
-def reduction(name, kind, in_shape, axes, ctype, parts=1, scale=None):
+def reduction(name, kind, in_shape, axes, ctype, parts=1, scale=None, pre=None):
     """A kernel reducing `axes` of in_shape. With parts > 1, each output element gets
     `parts` partial results (out has n_out * parts elements), to be combined by a second
-    pass with parts=1 over the last axis: a long reduction then uses every core."""
+    pass with parts=1 over the last axis: a long reduction then uses every core.
+    `pre` maps each element first (a C expression in x), `scale` divides the result."""
     identity, combine = REDUCERS[kind]
     if ctype not in ("float", "double") and kind in ("Max", "Min"):
         lo, hi = INT_EXTREMES[ctype]
@@ -147,7 +148,9 @@ def reduction(name, kind, in_shape, axes, ctype, parts=1, scale=None):
         if j > 0:
             value = f"({value}) % {d}"
         offs.append(f"({value}) * {strides[a]}")
-    lines.append(f"        const {ctype} x = in[base + {' + '.join(offs) or '0'}];")
+    lines.append(f"        {ctype} x = in[base + {' + '.join(offs) or '0'}];")
+    if pre is not None:
+        lines.append(f"        x = {pre};")
     lines.append(f"        acc = ({ctype})({combine.format(a='acc', x='x')});")
     lines.append("    }")
     if scale is not None:

@@ -85,6 +85,7 @@ class _FloatUnary(Unary):
 
 class Relu6(Unary):
     type = "Relu6"
+    expr = ("({0} < 0 ? ({T})0 : ({0} > 6 ? ({T})6 : {0}))", "clamp({0}, ({T})0, ({T})6)")
 
     def numpy(x):
         return np.clip(x, 0, 6).astype(x.dtype)
@@ -95,6 +96,7 @@ class Relu6(Unary):
 
 class Relu6Grad(GradOp):
     type = "Relu6Grad"
+    expr = "(({1} > 0 && {1} < 6) ? {0} : ({T})0)"
 
     def numpy(dy, x):
         return (dy * ((x > 0) & (x < 6))).astype(dy.dtype)
@@ -109,6 +111,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 class Selu(_FloatUnary):
     type = "Selu"
+    expr = "(({T})1.0507009873554804934193349852946 * ({0} > 0 ? {0} : ({T})1.6732632423543772848170429916717 * expm1({0})))"
 
     def numpy(x):
         neg = _SELU_ALPHA * np.expm1(np.minimum(x, 0))
@@ -120,6 +123,7 @@ class Selu(_FloatUnary):
 
 class SeluGrad(GradOp):
     type = "SeluGrad"
+    expr = "({1} > 0 ? {0} * ({T})1.0507009873554804934193349852946 : {0} * ({1} + ({T})1.7580993408473766))"
 
     def numpy(dy, y):
         # For x <= 0, d selu/dx = scale * alpha * exp(x) = y + scale * alpha.
@@ -133,6 +137,7 @@ class SeluGrad(GradOp):
 
 class Softsign(_FloatUnary):
     type = "Softsign"
+    expr = "({0} / (({T})1 + fabs({0})))"
 
     def numpy(x):
         return (x / (1 + np.abs(x))).astype(x.dtype)
@@ -143,6 +148,7 @@ class Softsign(_FloatUnary):
 
 class SoftsignGrad(GradOp):
     type = "SoftsignGrad"
+    expr = "({0} / ((({T})1 + fabs({1})) * (({T})1 + fabs({1}))))"
 
     def numpy(dy, x):
         return (dy / np.square(1 + np.abs(x))).astype(dy.dtype)
@@ -156,6 +162,9 @@ class SoftsignGrad(GradOp):
 class LeakyRelu(_FloatUnary):
     type = "LeakyRelu"
 
+    def expr(op, shapes):
+        return "({0} > 0 ? {0} : {0} * ({T})%r)" % float(op.attrs["alpha"])
+
     def numpy(x, alpha):
         return np.where(x > 0, x, x * np.asarray(alpha, x.dtype)).astype(x.dtype)
 
@@ -165,6 +174,9 @@ class LeakyRelu(_FloatUnary):
 
 class LeakyReluGrad(GradOp):
     type = "LeakyReluGrad"
+
+    def expr(op, shapes):
+        return "({1} > 0 ? {0} : {0} * ({T})%r)" % float(op.attrs["alpha"])
 
     def numpy(dy, x, alpha):
         return np.where(x > 0, dy, dy * np.asarray(alpha, dy.dtype)).astype(dy.dtype)
@@ -281,6 +293,10 @@ def _channel_axis(data_format, rank):
 
 class BiasAdd(OpDef):
     type = "BiasAdd"
+
+    def expr(op, shapes):   # the bias broadcasts along the last axis (NHWC) only
+        channel_last = _channel_axis(op.attrs["data_format"], len(shapes[0])) == -1
+        return "({0} + {1})" if channel_last else None
 
     def infer(op):
         value, bias = op.inputs

@@ -16,7 +16,9 @@ def _shape_list(shape):
 class _ApplyOp(OpDef):
     """An update of a variable and its slots. Subclasses give `inputs` (names in TF's
     order), `refs` (how many leading inputs are variables), `scalars` (the
-    hyperparameter inputs) and `update(values, attrs)` -> new values of the refs."""
+    hyperparameter inputs), `update(values, attrs)` -> new values of the refs, and
+    `c_update`: the same update as C statements on variables named like the inputs (T is
+    the element type, `one` is 1), or a function of the attrs giving them."""
     stateful = True
     inputs = ()
     refs = 1
@@ -85,6 +87,7 @@ class ApplyGradientDescent(_ApplyOp):
     type = "ApplyGradientDescent"
     inputs = ("var", "alpha", "delta")
     scalars = ("alpha",)
+    c_update = "var = var - alpha * delta;"
 
     def update(a, attrs):
         return [a["var"] - a["alpha"] * a["delta"]]
@@ -95,6 +98,11 @@ class ApplyMomentum(_ApplyOp):
     inputs = ("var", "accum", "lr", "grad", "momentum")
     refs = 2
     scalars = ("lr", "momentum")
+
+    def c_update(attrs):
+        step = "(grad * lr + accum * momentum * lr)" if attrs.get("use_nesterov") \
+            else "accum * lr"
+        return f"accum = accum * momentum + grad; var = var - {step};"
 
     def update(a, attrs):
         lr, grad, momentum = a["lr"], a["grad"], a["momentum"]
@@ -112,6 +120,13 @@ class ApplyAdam(_ApplyOp):
               "epsilon", "grad")
     refs = 3
     scalars = ("beta1_power", "beta2_power", "lr", "beta1", "beta2", "epsilon")
+
+    def c_update(attrs):
+        m = "(m * beta1 + (one - beta1) * grad)" if attrs.get("use_nesterov") else "m"
+        return ("const T alpha = lr * sqrt(one - beta2_power) / (one - beta1_power);"
+                "m = m + (grad - m) * (one - beta1);"
+                "v = v + (grad * grad - v) * (one - beta2);"
+                f"var = var - {m} * alpha / (sqrt(v) + epsilon);")
 
     def update(a, attrs):
         one = np.ones((), a["var"].dtype)
@@ -131,6 +146,8 @@ class ApplyRMSProp(_ApplyOp):
     inputs = ("var", "ms", "mom", "lr", "rho", "momentum", "epsilon", "grad")
     refs = 3
     scalars = ("lr", "rho", "momentum", "epsilon")
+    c_update = ("ms = ms + (grad * grad - ms) * (one - rho);"
+                "mom = mom * momentum + lr * grad / sqrt(ms + epsilon); var = var - mom;")
 
     def update(a, attrs):
         one = np.ones((), a["var"].dtype)
@@ -145,6 +162,10 @@ class ApplyCenteredRMSProp(_ApplyOp):
     inputs = ("var", "mg", "ms", "mom", "lr", "rho", "momentum", "epsilon", "grad")
     refs = 4
     scalars = ("lr", "rho", "momentum", "epsilon")
+    c_update = ("ms = ms + (grad * grad - ms) * (one - rho);"
+                "mg = mg + (grad - mg) * (one - rho);"
+                "mom = mom * momentum + lr * grad / sqrt(ms - mg * mg + epsilon);"
+                "var = var - mom;")
 
     def update(a, attrs):
         one = np.ones((), a["var"].dtype)
@@ -161,6 +182,10 @@ class ApplyAdagrad(_ApplyOp):
     inputs = ("var", "accum", "lr", "grad")
     refs = 2
     scalars = ("lr",)
+
+    def c_update(attrs):
+        grow = "accum = accum + grad * grad;" if attrs.get("update_slots", True) else ""
+        return grow + "var = var - lr * grad / sqrt(accum);"
 
     def update(a, attrs):
         grad, accum = a["grad"], a["accum"]

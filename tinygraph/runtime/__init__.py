@@ -11,4 +11,4 @@ def get_backend(device):
     if device == "numpy":
         return NumpyBackend()
     from .opencl.backend import OpenCLBackend   # imports pyopencl only when needed
-    return OpenCLBackend(None if device == "opencl" else device)
+    return OpenCLBackend(device)

@@ -50,12 +50,13 @@ def _devices(platform):
 
 def select_device(spec=None):
     """The pyopencl Device for `spec`: "gpu", "cpu", "P:D" (platform and device indices),
-    or None for $TINYGRAPH_DEVICE, else the first GPU, else the first CPU device."""
+    "opencl" for the first GPU, else the first CPU device; None reads $TINYGRAPH_DEVICE
+    (and means "opencl" when it is unset)."""
     if spec is None:
         spec = os.environ.get("TINYGRAPH_DEVICE") or None
-        if spec in ("numpy", "opencl"):
-            spec = None if spec == "opencl" else spec
-    if spec == "numpy":
+    if spec == "opencl":   # the default OpenCL device, whatever the environment says
+        spec = None
+    elif spec == "numpy":
         raise ValueError("TINYGRAPH_DEVICE=numpy selects the numpy backend, not an OpenCL "
                          "device")
     platforms = _platforms()

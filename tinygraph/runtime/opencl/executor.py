@@ -106,6 +106,7 @@ class OpenCLPlan:
         fetched = {s.root() for s in self.fetch_sources if isinstance(s, Slot)}
         fed = {s.root() for s in self.feed_slots}
         pinned = fetched | fed | {f.slot for f in self.error_flags}
+        pinned |= {s.root() for f in self.error_flags for s in f.keep}
         self.host_arrays = {}   # slot root -> the host array behind its zero-copy buffer
         buffers, free = {}, {}
 
@@ -132,7 +133,8 @@ class OpenCLPlan:
                 if last_use.get(r) == i and r.kind == "temp" and r not in pinned and r in buffers:
                     free.setdefault(r.nbytes, []).append(buffers[r])
                     del last_use[r]
-        for r in fed | fetched:   # feeds, and e.g. an empty result that no kernel wrote
+        for r in fed | fetched | {f.slot for f in self.error_flags}:
+            # feeds, error flags, and e.g. an empty result that no kernel wrote
             if r not in buffers and r.kind not in ("var", "host"):
                 buffers[r] = allocate(r)
         return buffers
@@ -214,7 +216,8 @@ class OpenCLPlan:
                    else r for r in results]
         for flag, value in zip(self.error_flags, flags):
             if value[0]:
-                raise InvalidArgumentError(None, flag.op, flag.message(int(value[1])))
+                raise InvalidArgumentError(None, flag.op, flag.message(
+                    int(value[1]), lambda slot: self._value(slot, state, env)))
         self._commit(state, host, invalid)
         return [r if r is None or isinstance(r, np.ndarray) and r.ndim else
                 (r[()] if isinstance(r, np.ndarray) else r) for r in results]

@@ -130,3 +130,6 @@ def _copy(b, out, src):
 @rule("NoOp")
 def _noop(b, op):
     pass
+
+
+from . import lower_nn, lower_train  # noqa: E402,F401  (they fill RULES)

@@ -1,5 +1,6 @@
-"""Matmul lowering: float32 through the tuned kernels of matmul.py when present, any
-other case (float64, int) through a simple generated kernel, one output per work-item."""
+"""Matmul lowering: float32 on CPU devices through the register-blocked kernel of
+kernels/matmul.cl; other cases (float64, ints, GPUs for now) through a simple generated
+kernel, one output per work-item."""
 import numpy as np
 
 from ...compiler import codegen
@@ -23,6 +24,8 @@ def matmul_units(b, op):
     if out.size == 0:
         return
     n_batch = int(np.prod(batch)) if batch else 1
+    if out.dtype.name == "float32" and b.device.is_cpu:
+        return _cpu_matmul(b, out, A, B, M, N, K, ta, tb, n_batch)
     ctype = codegen.c_type(out.dtype)
     name = f"matmul_{len(b.units)}"
     a_index = "k * %d + m" % M if ta else "m * %d + k" % K
@@ -40,3 +43,32 @@ def matmul_units(b, op):
 }}
 """
     b.launch(source, name, [out, A, B], (out.size,))
+
+
+def _cpu_matmul(b, out, A, B, M, N, K, ta, tb, n_batch):
+    from .lowerings import kernel_file
+    from .units import Slot
+    if K == 0:
+        name = f"zeros_{len(b.units)}"
+        b.launch(codegen.fused_elementwise(name, [("float", "0.0f")], [], out.shape, "float"),
+                 name, [out], (out.size,))
+        return
+    if tb:   # the kernel streams rows of B: give it B as [K, N]
+        Bt = Slot((n_batch, K, N), B.dtype)
+        name = f"transpose_{len(b.units)}"
+        source = f"""__kernel void {name}(__global float* out, __global const float* in) {{
+    const long g = get_global_id(0);
+    if (g >= {n_batch * K * N}) return;
+    const long batch = g / {K * N}, k = (g / {N}) % {K}, n = g % {N};
+    out[g] = in[batch * {K * N} + n * {K} + k];
+}}
+"""
+        b.launch(source, name, [Bt, B], (n_batch * K * N,))
+        B = Bt
+    suffix = f"{M}_{N}_{K}_{int(ta)}"
+    source = (f"#define M {M}\n#define N {N}\n#define K {K}\n#define TA {int(ta)}\n"
+              f"#define SUFFIX {suffix}\n" + kernel_file("matmul") +
+              "\n#undef M\n#undef N\n#undef K\n#undef TA\n#undef SUFFIX\n")
+    groups = -(-((N + 15) // 16) // 4) * 4
+    b.launch(source, f"matmul_cpu_{suffix}", [out, A, B], (groups, (M + 7) // 8, n_batch),
+             (4, 1, 1))

@@ -91,9 +91,9 @@ class PlanBuilder:
         slot.kind, slot.var_name = "varwrite", name
         self.var_current[name] = slot
 
-    def error_flag(self, op, message):
+    def error_flag(self, op, message, keep=()):
         """A flag slot for kernels to raise; see units.ErrorFlag."""
-        flag = ErrorFlag(op, message)
+        flag = ErrorFlag(op, message, keep)
         self.error_flags.append(flag)
         return flag.slot
 

@@ -61,10 +61,11 @@ class PerRun:
 
 class ErrorFlag:
     """A device int pair [raised, detail] a kernel sets when its input is invalid (a label
-    out of range, a NaN); read with the fetches, it fails the run with `message(detail)`."""
+    out of range, a NaN); read with the fetches, it fails the run with
+    message(detail, read), where read(slot) gives the value of a slot in `keep`."""
 
-    def __init__(self, op, message):
-        self.op, self.message = op, message
+    def __init__(self, op, message, keep=()):
+        self.op, self.message, self.keep = op, message, list(keep)
         self.slot = Slot((2,), _int32())
 
 

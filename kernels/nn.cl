@@ -1,0 +1,87 @@
+// Row-wise kernels of tf.nn, one work-item per row of a [rows, cols] matrix. T is the
+// element type and K(name) the kernel's name for that type (see lowerings.library).
+
+// Softmax (log_out = 0) or log-softmax (log_out = 1) of each row, shifted by the row's
+// maximum so that exp never overflows.
+__kernel void K(softmax)(__global T* out, __global const T* x, const long rows,
+                         const long cols, const int log_out) {
+    const long r = get_global_id(0);
+    if (r >= rows) return;
+    x += r * cols;
+    out += r * cols;
+    T m = -INFINITY;
+    for (long c = 0; c < cols; ++c) m = fmax(m, x[c]);
+    T s = 0;
+    for (long c = 0; c < cols; ++c) s += exp(x[c] - m);
+    const T lse = log(s);
+    for (long c = 0; c < cols; ++c)
+        out[c] = log_out ? x[c] - m - lse : exp(x[c] - m - lse);
+}
+
+// Softmax cross-entropy against dense label rows: the loss per row and its gradient
+// (softmax - labels), which the op outputs as its second result.
+__kernel void K(softmax_xent)(__global T* loss, __global T* backprop, __global const T* x,
+                              __global const T* labels, const long rows, const long cols) {
+    const long r = get_global_id(0);
+    if (r >= rows) return;
+    x += r * cols;
+    labels += r * cols;
+    backprop += r * cols;
+    T m = -INFINITY;
+    for (long c = 0; c < cols; ++c) m = fmax(m, x[c]);
+    T s = 0;
+    for (long c = 0; c < cols; ++c) s += exp(x[c] - m);
+    const T lse = log(s);
+    T total = 0;
+    for (long c = 0; c < cols; ++c) {
+        total += labels[c] * (lse - (x[c] - m));
+        backprop[c] = exp(x[c] - m - lse) - labels[c];
+    }
+    loss[r] = total;
+}
+
+// The same with one class index per row. A label outside [0, cols) raises the error
+// flag (flag[1] holds the label) and makes the row NaN.
+__kernel void K(sparse_xent)(__global T* loss, __global T* backprop, __global const T* x,
+                             __global const long* labels, const long rows, const long cols,
+                             __global int* flag) {
+    const long r = get_global_id(0);
+    if (r >= rows) return;
+    const long label = labels[r];
+    x += r * cols;
+    backprop += r * cols;
+    if (label < 0 || label >= cols) {
+        flag[0] = 1;
+        flag[1] = (int)label;
+        loss[r] = NAN;
+        for (long c = 0; c < cols; ++c) backprop[c] = NAN;
+        return;
+    }
+    T m = -INFINITY;
+    for (long c = 0; c < cols; ++c) m = fmax(m, x[c]);
+    T s = 0;
+    for (long c = 0; c < cols; ++c) s += exp(x[c] - m);
+    const T lse = log(s);
+    for (long c = 0; c < cols; ++c) backprop[c] = exp(x[c] - m - lse) - (c == label ? 1 : 0);
+    loss[r] = lse - (x[label] - m);
+}
+
+// tf.nn.in_top_k: the target is in the top k when fewer than k predictions in its row
+// are strictly larger; a non-finite row or a target out of range gives false.
+__kernel void K(in_top_k)(__global uchar* out, __global const T* pred,
+                          __global const long* targets, const long rows, const long cols,
+                          const long k) {
+    const long r = get_global_id(0);
+    if (r >= rows) return;
+    const long t = targets[r];
+    pred += r * cols;
+    if (t < 0 || t >= cols) { out[r] = 0; return; }
+    const T target = pred[t];
+    long larger = 0;
+    int finite = 1;
+    for (long c = 0; c < cols; ++c) {
+        finite &= isfinite(pred[c]) ? 1 : 0;
+        larger += pred[c] > target;
+    }
+    out[r] = finite && larger < k;
+}
