@@ -123,3 +123,51 @@ def test_optimizer_steps_match_numpy(optimizer):
                     assert not {t for t in hosted if t.startswith("Apply")}
     for g, w in zip(results["opencl"], results["numpy"]):
         np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)
+
+
+def test_data_movement_runs_on_the_device():
+    rng = np.random.RandomState(4)
+    a = rng.randn(3, 1, 5).astype(np.float32)
+    ids = np.array([[2, 0], [2, 1]], np.int32)
+
+    def build():
+        x, i = tf.placeholder(tf.float32, a.shape), tf.placeholder(tf.int32, ids.shape)
+        table = tf.reshape(x, [3, 5])
+        parts = tf.split(table, [2, 3], axis=1)
+        moved = [tf.transpose(x, [2, 0, 1]), x[::-1, :, 1:4:2], tf.concat([x, x * 2.0], 2),
+                 tf.stack(tf.unstack(x, axis=2), axis=0), tf.tile(x, [2, 3, 1]),
+                 tf.pad(x, [[1, 0], [0, 2], [1, 1]], constant_values=-3.0),
+                 tf.pad(x, [[1, 1], [0, 0], [2, 2]], mode="REFLECT"), tf.reverse(x, [0, 2]),
+                 parts[0], parts[1], tf.gather(table, i), tf.gather(x, [4, 0], axis=2),
+                 tf.gradients(tf.reduce_sum(tf.gather(table, i) ** 2), x)[0]]
+        return [moved], (x, i)
+    got, want, hosted = both(build, lambda f: dict(zip(f[1], (a, ids))))
+    for g, w in zip(got[0], want[0]):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-6)
+    assert not hosted & {"Transpose", "StridedSlice", "ConcatV2", "Pack", "Unpack", "Tile",
+                         "PadV2", "MirrorPad", "ReverseV2", "SplitV", "GatherV2",
+                         "UnsortedSegmentSum"}
+
+
+def test_gather_index_out_of_range_names_the_index():
+    table = tf.Variable(np.arange(6, dtype=np.float32).reshape(3, 2))
+    i = tf.placeholder(tf.int32, [2, 2])
+    with tf.Session(device="opencl") as sess:
+        sess.run(tf.global_variables_initializer())
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"indices\[1,0\] = 3 is not in \[0, 3\)"):
+            sess.run(tf.gather(table, i), {i: [[0, 1], [3, 2]]})
+        np.testing.assert_array_equal(sess.run(tf.gather(table, i), {i: [[0, 1], [2, 2]]}),
+                                      [[[0, 1], [2, 3]], [[4, 5], [4, 5]]])
+
+
+def test_long_reduction_to_a_scalar():
+    x = np.random.RandomState(5).rand(10**6).astype(np.float32)
+
+    def build():
+        p = tf.placeholder(tf.float32, x.shape)
+        return [[tf.reduce_sum(p), tf.reduce_max(p - 0.5), tf.reduce_mean(p)]], p
+    got, want, hosted = both(build, lambda f: {f[1]: x})
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-5)
+    np.testing.assert_allclose(got[0][0], np.sum(x, dtype=np.float64), rtol=1e-5)
+    assert not hosted

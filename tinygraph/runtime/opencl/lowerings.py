@@ -132,4 +132,4 @@ def _noop(b, op):
     pass
 
 
-from . import lower_nn, lower_train  # noqa: E402,F401  (they fill RULES)
+from . import lower_array, lower_nn, lower_train  # noqa: E402,F401  (they fill RULES)
