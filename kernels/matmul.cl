@@ -1,8 +1,8 @@
 // C[M,N] = op(A) @ B[K,N] in float32 for CPU devices: each work-item holds an RM x 16
 // block of C in float16 registers and streams one row of B per k, so PoCL turns the
 // inner loop into wide vector FMAs. The work-group size is fixed so that PoCL does
-// not vectorize across work-items on top. M, N, K, TA (A is stored [K,M]) and SUFFIX
-// are #defined by the plan; dimension 2 of the range is the batch.
+// not vectorize across work-items on top. M, N, K, TA (A is stored [K,M]), BATCHED and SUFFIX
+// are #defined by the plan; with BATCHED, dimension 2 of the range is the batch.
 #define RM 8
 #define CAT2(a, b) a##_##b
 #define CAT(a, b) CAT2(a, b)
@@ -16,17 +16,19 @@ __kernel __attribute__((reqd_work_group_size(4, 1, 1)))
 void CAT(matmul_cpu, SUFFIX)(__global float* C, __global const float* A,
                              __global const float* B) {
     const int j0 = get_global_id(0) * 16, i0 = get_global_id(1) * RM;
-    const long batch = get_global_id(2);
     if (j0 >= N || i0 >= M) return;
+#if BATCHED
+    const long batch = get_global_id(2);
     A += batch * M * K;
     B += batch * K * N;
     C += batch * M * N;
+#endif
     if (j0 + 16 <= N && i0 + RM <= M) {
         float16 acc[RM];
         for (int r = 0; r < RM; ++r) acc[r] = (float16)(0.0f);
         for (int k = 0; k < K; ++k) {
             const float16 b = vload16(0, B + k * N + j0);
-            for (int r = 0; r < RM; ++r) acc[r] = fma((float16)(A_AT(i0 + r, k)), b, acc[r]);
+            for (int r = 0; r < RM; ++r) acc[r] += A_AT(i0 + r, k) * b;
         }
         for (int r = 0; r < RM; ++r) vstore16(acc[r], 0, C + (i0 + r) * N + j0);
         return;

@@ -141,12 +141,14 @@ class OpenCLPlan:
 
     def _build_kernels(self):
         kernels = [u for u in self.units if isinstance(u, KernelUnit)]
-        sources = list(dict.fromkeys(u.source for u in kernels))
-        if sources:
+        # One program per set of build options (most kernels use none), built once.
+        for options in dict.fromkeys(tuple(u.options) for u in kernels):
+            group = [u for u in kernels if tuple(u.options) == options]
+            sources = list(dict.fromkeys(u.source for u in group))
             header = "#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n" \
                 if any("double" in s for s in sources) else ""
-            program = self.device.program(header + "\n".join(sources))
-            for u in kernels:
+            program = self.device.program(header + "\n".join(sources), options)
+            for u in group:
                 u.kernel = cl.Kernel(program, u.name)
         self.dynamic_args = []   # (kernel, index, slot root) rebound every run
         self.per_run_args = []   # (kernel, index, PerRun) recomputed every run

@@ -65,10 +65,14 @@ def _cpu_matmul(b, out, A, B, M, N, K, ta, tb, n_batch):
 """
         b.launch(source, name, [Bt, B], (n_batch * K * N,))
         B = Bt
-    suffix = f"{M}_{N}_{K}_{int(ta)}"
+    batched = int(n_batch > 1)
+    suffix = f"{M}_{N}_{K}_{int(ta)}_{batched}"
     source = (f"#define M {M}\n#define N {N}\n#define K {K}\n#define TA {int(ta)}\n"
-              f"#define SUFFIX {suffix}\n" + kernel_file("matmul") +
-              "\n#undef M\n#undef N\n#undef K\n#undef TA\n#undef SUFFIX\n")
+              f"#define BATCHED {batched}\n#define SUFFIX {suffix}\n" + kernel_file("matmul") +
+              "\n#undef M\n#undef N\n#undef K\n#undef TA\n#undef BATCHED\n#undef SUFFIX\n")
     groups = -(-((N + 15) // 16) // 4) * 4
-    b.launch(source, f"matmul_cpu_{suffix}", [out, A, B], (groups, (M + 7) // 8, n_batch),
-             (4, 1, 1))
+    # mad-enable lets PoCL fuse the block's multiply-adds (float32 rounding either way).
+    size, local = ((groups, (M + 7) // 8, n_batch), (4, 1, 1)) if batched else \
+        ((groups, (M + 7) // 8), (4, 1))
+    b.launch(source, f"matmul_cpu_{suffix}", [out, A, B], size, local,
+             options=("-cl-mad-enable",))
