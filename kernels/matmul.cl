@@ -44,3 +44,40 @@ void CAT(matmul_cpu, SUFFIX)(__global float* C, __global const float* A,
 #undef CAT2
 #undef CAT
 #undef A_AT
+
+// The same product for GPUs: 16x16 tiles of A and B staged in local memory, one C
+// element per work-item. (Same #defines; B is [K,N].)
+#define TILE 16
+#define CAT2(a, b) a##_##b
+#define CAT(a, b) CAT2(a, b)
+#if TA
+#define A_AT(i, k) A[(k) * M + (i)]
+#else
+#define A_AT(i, k) A[(i) * K + (k)]
+#endif
+__kernel __attribute__((reqd_work_group_size(TILE, TILE, 1)))
+void CAT(matmul_tiled, SUFFIX)(__global float* C, __global const float* A,
+                               __global const float* B) {
+    __local float a_tile[TILE][TILE], b_tile[TILE][TILE];
+    const int lj = get_local_id(0), li = get_local_id(1);
+    const int j = get_group_id(0) * TILE + lj, i = get_group_id(1) * TILE + li;
+#if BATCHED
+    const long batch = get_global_id(2);
+    A += batch * M * K;
+    B += batch * K * N;
+    C += batch * M * N;
+#endif
+    float acc = 0.0f;
+    for (int k0 = 0; k0 < K; k0 += TILE) {
+        a_tile[li][lj] = (i < M && k0 + lj < K) ? A_AT(i, k0 + lj) : 0.0f;
+        b_tile[li][lj] = (k0 + li < K && j < N) ? B[(k0 + li) * N + j] : 0.0f;
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int k = 0; k < TILE; ++k) acc += a_tile[li][k] * b_tile[k][lj];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (i < M && j < N) C[i * N + j] = acc;
+}
+#undef TILE
+#undef CAT2
+#undef CAT
+#undef A_AT

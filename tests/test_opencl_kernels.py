@@ -171,3 +171,23 @@ def test_long_reduction_to_a_scalar():
     np.testing.assert_allclose(got[0], want[0], rtol=1e-5)
     np.testing.assert_allclose(got[0][0], np.sum(x, dtype=np.float64), rtol=1e-5)
     assert not hosted
+
+
+@pytest.mark.parametrize("m,k,n,ta,tb", [(1, 1, 1, False, False), (33, 17, 65, True, False),
+                                         (20, 40, 7, False, True), (0, 3, 4, False, False)])
+def test_gpu_tiled_matmul_on_this_device(monkeypatch, m, k, n, ta, tb):
+    """The local-memory kernel meant for GPUs, run here by telling the plan the device
+    is not a CPU (OpenCL semantics are the same on every device)."""
+    from tinygraph.runtime.opencl.device import get_device_context
+    monkeypatch.setattr(get_device_context("opencl"), "is_cpu", False)
+    rng = np.random.RandomState(6)
+    a = rng.randn(*((k, m) if ta else (m, k))).astype(np.float32)
+    b = rng.randn(*((n, k) if tb else (k, n))).astype(np.float32)
+    x = tf.placeholder(tf.float32, b.shape)
+    c = tf.matmul(tf.constant(a), x, transpose_a=ta, transpose_b=tb)
+    with tf.Session(device="opencl") as sess:
+        got = sess.run(c, {x: b})
+        names = [u.name for p in sess._plans.values() for u in p.units if hasattr(u, "name")]
+    np.testing.assert_allclose(got, (a.T if ta else a) @ (b.T if tb else b), rtol=1e-5,
+                               atol=1e-5)
+    assert any(name.startswith("matmul_tiled") for name in names) or m == 0

@@ -1,6 +1,6 @@
-"""Matmul lowering: float32 on CPU devices through the register-blocked kernel of
-kernels/matmul.cl; other cases (float64, ints, GPUs for now) through a simple generated
-kernel, one output per work-item."""
+"""Matmul lowering: float32 through kernels/matmul.cl (register-blocked for CPU devices,
+tiled in local memory for GPUs); float64 and integers through a simple generated kernel,
+one output per work-item."""
 import numpy as np
 
 from ...compiler import codegen
@@ -24,8 +24,8 @@ def matmul_units(b, op):
     if out.size == 0:
         return
     n_batch = int(np.prod(batch)) if batch else 1
-    if out.dtype.name == "float32" and b.device.is_cpu:
-        return _cpu_matmul(b, out, A, B, M, N, K, ta, tb, n_batch)
+    if out.dtype.name == "float32":
+        return _float32_matmul(b, out, A, B, M, N, K, ta, tb, n_batch)
     ctype = codegen.c_type(out.dtype)
     name = f"matmul_{len(b.units)}"
     a_index = "k * %d + m" % M if ta else "m * %d + k" % K
@@ -45,7 +45,7 @@ def matmul_units(b, op):
     b.launch(source, name, [out, A, B], (out.size,))
 
 
-def _cpu_matmul(b, out, A, B, M, N, K, ta, tb, n_batch):
+def _float32_matmul(b, out, A, B, M, N, K, ta, tb, n_batch):
     from .lowerings import kernel_file
     from .units import Slot
     if K == 0:
@@ -71,8 +71,13 @@ def _cpu_matmul(b, out, A, B, M, N, K, ta, tb, n_batch):
               f"#define BATCHED {batched}\n#define SUFFIX {suffix}\n" + kernel_file("matmul") +
               "\n#undef M\n#undef N\n#undef K\n#undef TA\n#undef BATCHED\n#undef SUFFIX\n")
     groups = -(-((N + 15) // 16) // 4) * 4
-    # mad-enable lets PoCL fuse the block's multiply-adds (float32 rounding either way).
-    size, local = ((groups, (M + 7) // 8, n_batch), (4, 1, 1)) if batched else \
-        ((groups, (M + 7) // 8), (4, 1))
-    b.launch(source, f"matmul_cpu_{suffix}", [out, A, B], size, local,
-             options=("-cl-mad-enable",))
+    if b.device.is_cpu:
+        size, local = ((groups, (M + 7) // 8, n_batch), (4, 1, 1)) if batched else \
+            ((groups, (M + 7) // 8), (4, 1))
+        name = f"matmul_cpu_{suffix}"
+    else:   # GPUs: tiles in local memory
+        tiles = (-(-N // 16) * 16, -(-M // 16) * 16)
+        size, local = (tiles + (n_batch,), (16, 16, 1)) if batched else (tiles, (16, 16))
+        name = f"matmul_tiled_{suffix}"
+    # mad-enable lets the compiler fuse multiply-adds (float32 rounding either way).
+    b.launch(source, name, [out, A, B], size, local, options=("-cl-mad-enable",))
