@@ -86,7 +86,7 @@ def _reduce(b, op):
 
 @rule("MatMul", "BatchMatMulV2")
 def _matmul(b, op):
-    from .matmul_naive import matmul_units
+    from .lower_matmul import matmul_units
     return matmul_units(b, op)
 
 

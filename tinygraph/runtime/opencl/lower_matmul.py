@@ -1,4 +1,4 @@
-"""Matmul lowering: float32 through kernels/matmul.cl (register-blocked for CPU devices,
+"""Matmul lowering: float32 through kernels/gemm.cl (register-blocked for CPU devices,
 tiled in local memory for GPUs); float64 and integers through a simple generated kernel,
 one output per work-item."""
 import numpy as np
@@ -68,7 +68,7 @@ def _float32_matmul(b, out, A, B, M, N, K, ta, tb, n_batch):
     batched = int(n_batch > 1)
     suffix = f"{M}_{N}_{K}_{int(ta)}_{batched}"
     source = (f"#define M {M}\n#define N {N}\n#define K {K}\n#define TA {int(ta)}\n"
-              f"#define BATCHED {batched}\n#define SUFFIX {suffix}\n" + kernel_file("matmul") +
+              f"#define BATCHED {batched}\n#define SUFFIX {suffix}\n" + kernel_file("gemm") +
               "\n#undef M\n#undef N\n#undef K\n#undef TA\n#undef BATCHED\n#undef SUFFIX\n")
     groups = -(-((N + 15) // 16) // 4) * 4
     if b.device.is_cpu:
