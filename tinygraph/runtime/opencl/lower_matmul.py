@@ -1,6 +1,6 @@
-"""Matmul lowering: float32 through kernels/gemm.cl (register-blocked for CPU devices,
-tiled in local memory for GPUs); float64 and integers through a simple generated kernel,
-one output per work-item."""
+"""Matmul lowering: float32 through matmul.Matmul (kernels/matmul.cl: packed operands and
+register blocks for CPU devices, local-memory tiles for GPUs); float64 and integers
+through a simple generated kernel, one output per work-item."""
 import numpy as np
 
 from ...compiler import codegen
@@ -46,38 +46,9 @@ def matmul_units(b, op):
 
 
 def _float32_matmul(b, out, A, B, M, N, K, ta, tb, n_batch):
-    from .lowerings import kernel_file
-    from .units import Slot
-    if K == 0:
-        name = f"zeros_{len(b.units)}"
-        b.launch(codegen.fused_elementwise(name, [("float", "0.0f")], [], out.shape, "float"),
-                 name, [out], (out.size,))
-        return
-    if tb:   # the kernel streams rows of B: give it B as [K, N]
-        Bt = Slot((n_batch, K, N), B.dtype)
-        name = f"transpose_{len(b.units)}"
-        source = f"""__kernel void {name}(__global float* out, __global const float* in) {{
-    const long g = get_global_id(0);
-    if (g >= {n_batch * K * N}) return;
-    const long batch = g / {K * N}, k = (g / {N}) % {K}, n = g % {N};
-    out[g] = in[batch * {K * N} + n * {K} + k];
-}}
-"""
-        b.launch(source, name, [Bt, B], (n_batch * K * N,))
-        B = Bt
-    batched = int(n_batch > 1)
-    suffix = f"{M}_{N}_{K}_{int(ta)}_{batched}"
-    source = (f"#define M {M}\n#define N {N}\n#define K {K}\n#define TA {int(ta)}\n"
-              f"#define BATCHED {batched}\n#define SUFFIX {suffix}\n" + kernel_file("gemm") +
-              "\n#undef M\n#undef N\n#undef K\n#undef TA\n#undef BATCHED\n#undef SUFFIX\n")
-    groups = -(-((N + 15) // 16) // 4) * 4
-    if b.device.is_cpu:
-        size, local = ((groups, (M + 7) // 8, n_batch), (4, 1, 1)) if batched else \
-            ((groups, (M + 7) // 8), (4, 1))
-        name = f"matmul_cpu_{suffix}"
-    else:   # GPUs: tiles in local memory
-        tiles = (-(-N // 16) * 16, -(-M // 16) * 16)
-        size, local = (tiles + (n_batch,), (16, 16, 1)) if batched else (tiles, (16, 16))
-        name = f"matmul_tiled_{suffix}"
-    # mad-enable lets the compiler fuse multiply-adds (float32 rounding either way).
-    b.launch(source, name, [out, A, B], size, local, options=("-cl-mad-enable",))
+    from .matmul import Matmul
+    from .units import CallUnit
+    kernel = "cpu" if b.device.is_cpu else "gpu"
+    runner = Matmul(b.device.context, b.device.device, M, N, K, ta, tb, batch=n_batch,
+                    kernel=kernel)
+    b.units.append(CallUnit(runner, [A, B, out]))   # runner.enqueue(queue, a, b, c)

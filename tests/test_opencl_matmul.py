@@ -1,0 +1,179 @@
+"""runtime/opencl/matmul.py against numpy (float64 reference): odd shapes (sizes of 1,
+sizes that are not multiples of the kernels' blocks, K = 0, empty C), every transpose
+combination, batches, element offsets, and that enqueue() never waits on the host."""
+import itertools
+import threading
+
+import numpy as np
+import pytest
+
+cl = pytest.importorskip("pyopencl")
+from tinygraph.runtime.opencl.device import OpenCLUnavailableError, get_device_context  # noqa: E402
+from tinygraph.runtime.opencl import matmul as matmul_module  # noqa: E402
+from tinygraph.runtime.opencl.matmul import Matmul, build_program, kernel_source  # noqa: E402
+
+SENTINEL = np.float32(-7.25)
+
+
+@pytest.fixture(scope="module")
+def dc():
+    try:
+        return get_device_context("opencl")
+    except OpenCLUnavailableError as e:
+        pytest.skip(str(e))
+
+
+def operands(M, N, K, ta, tb, batch, shared_a=False, shared_b=False, seed=0):
+    rng = np.random.default_rng(seed)
+    ba, bb = (1 if shared_a else batch), (1 if shared_b else batch)
+    a = rng.standard_normal((ba, K, M) if ta else (ba, M, K)).astype(np.float32)
+    b = rng.standard_normal((bb, N, K) if tb else (bb, K, N)).astype(np.float32)
+    return a, b
+
+
+def reference(a, b, ta, tb):
+    a = np.swapaxes(a, 1, 2) if ta else a
+    b = np.swapaxes(b, 1, 2) if tb else b
+    return a.astype(np.float64) @ b.astype(np.float64), np.abs(a) @ np.abs(b)
+
+
+def run(dc, M, N, K, ta=False, tb=False, batch=1, kernel=None, offsets=(0, 0, 0),
+        shared_a=False, shared_b=False):
+    """C from Matmul, with the operands `offsets` elements into their buffers and C
+    between sentinels (checked untouched)."""
+    a, b = operands(M, N, K, ta, tb, batch, shared_a, shared_b)
+    oa, ob, oc = offsets
+    mf = cl.mem_flags
+    host_a = np.concatenate([np.full(oa, np.nan, np.float32), a.ravel(), [np.nan]])
+    host_b = np.concatenate([np.full(ob, np.nan, np.float32), b.ravel(), [np.nan]])
+    host_c = np.full(oc + batch * M * N + 3, SENTINEL, np.float32)
+    A = cl.Buffer(dc.context, mf.READ_ONLY | mf.COPY_HOST_PTR, hostbuf=host_a.astype(np.float32))
+    B = cl.Buffer(dc.context, mf.READ_ONLY | mf.COPY_HOST_PTR, hostbuf=host_b.astype(np.float32))
+    C = cl.Buffer(dc.context, mf.READ_WRITE | mf.COPY_HOST_PTR, hostbuf=host_c)
+    mm = Matmul(dc.context, dc.device, M, N, K, ta, tb, batch, kernel=kernel,
+                shared_a=shared_a, shared_b=shared_b)
+    event = mm.enqueue(dc.queue, A, B, C, oa, ob, oc)
+    assert isinstance(event, cl.Event)
+    cl.enqueue_copy(dc.queue, host_c, C, wait_for=[event])
+    dc.queue.finish()
+    assert np.all(host_c[:oc] == SENTINEL) and np.all(host_c[oc + batch * M * N:] == SENTINEL)
+    got = host_c[oc:oc + batch * M * N].reshape(batch, M, N)
+    return got, a, b
+
+
+def check(got, a, b, ta, tb):
+    want, scale = reference(a, b, ta, tb)
+    K = a.shape[1] if ta else a.shape[2]
+    # float32 accumulation: errors grow like sqrt(K) relative to sum |a||b|
+    tol = 1e-5 * np.sqrt(max(K, 1)) * scale + 1e-30
+    bad = np.abs(got - want) > tol
+    assert not bad.any(), f"{bad.sum()} of {bad.size} wrong, max error " \
+                          f"{np.abs(got - want).max()}"
+    assert np.isfinite(got).all()
+
+
+@pytest.mark.parametrize("M,N,K", [
+    (1, 1, 1), (9, 1, 13), (13, 33, 17),
+    (130, 40, 512),   # rows of A 2 KiB apart: A copied to a padded stride (ta: to panels)
+    (512, 20, 130),   # ta: A copied to panels
+    (1024, 5, 64)])   # ta: rows of A 4 KiB apart, copied to a padded stride
+def test_matches_numpy_all_transposes(dc, M, N, K):
+    for ta, tb in itertools.product([False, True], [False, True]):
+        got, a, b = run(dc, M, N, K, ta, tb)
+        check(got, a, b, ta, tb)
+
+
+@pytest.mark.parametrize("M,N,K", [(12, 32, 64), (11, 200, 3), (40, 17, 130), (150, 178, 150)])
+def test_matches_numpy(dc, M, N, K):
+    got, a, b = run(dc, M, N, K)
+    check(got, a, b, False, False)
+
+
+@pytest.mark.parametrize("vw", [4, 8])
+def test_narrower_vectors(dc, monkeypatch, vw):
+    """The CPU kernel as built for CPUs without AVX-512 (float8, float4 vectors)."""
+    config = matmul_module.cpu_config
+
+    def narrow(device, M, N, K, ta, tb):
+        return {**config(device, M, N, K, ta, tb), "VW": vw, "NV": 1 if N <= vw else 2,
+                "MR": min(6, M)}
+    monkeypatch.setattr(matmul_module, "cpu_config", narrow)
+    for (M, N, K), (ta, tb) in zip([(13, 21, 17), (7, 5, 9), (130, 40, 512), (6, 16, 3)],
+                                   itertools.product([False, True], [False, True])):
+        got, a, b = run(dc, M, N, K, ta, tb, batch=2, kernel="cpu", offsets=(1, 2, 3))
+        check(got, a, b, ta, tb)
+
+
+@pytest.mark.parametrize("ta,tb", list(itertools.product([False, True], [False, True])))
+def test_batch_and_offsets(dc, ta, tb):
+    got, a, b = run(dc, 13, 35, 19, ta, tb, batch=3, offsets=(5, 3, 7))
+    check(got, a, b, ta, tb)
+
+
+@pytest.mark.parametrize("kernel", [None, "gpu"])
+@pytest.mark.parametrize("M,N,K,ta,tb,shared_a,shared_b", [
+    (13, 35, 19, True, True, False, True), (13, 35, 19, False, True, True, True),
+    (130, 20, 512, False, False, True, False)])   # A copied to a padded stride, once
+def test_operand_shared_across_batch(dc, kernel, M, N, K, ta, tb, shared_a, shared_b):
+    got, a, b = run(dc, M, N, K, ta, tb, batch=3, kernel=kernel, offsets=(4, 2, 1),
+                    shared_a=shared_a, shared_b=shared_b)
+    check(got, a, b, ta, tb)
+
+
+@pytest.mark.parametrize("M,N,K,ta,tb,batch", [
+    (1, 1, 1, False, False, 1), (70, 65, 33, False, False, 1), (5, 130, 17, True, False, 2),
+    (66, 3, 40, False, True, 1), (33, 70, 20, True, True, 2), (17, 19, 0, False, False, 1)])
+def test_gpu_kernel(dc, M, N, K, ta, tb, batch):
+    """The local-memory kernel for GPUs, run on whatever device there is."""
+    got, a, b = run(dc, M, N, K, ta, tb, batch, kernel="gpu", offsets=(2, 1, 3))
+    check(got, a, b, ta, tb)
+
+
+@pytest.mark.parametrize("kernel", [None, "gpu"])
+def test_k_zero_gives_zeros(dc, kernel):
+    got, _, _ = run(dc, 6, 9, 0, batch=2, kernel=kernel, offsets=(0, 0, 4))
+    assert got.shape == (2, 6, 9) and np.all(got == 0)
+
+
+@pytest.mark.parametrize("M,N", [(0, 5), (4, 0), (0, 0)])
+def test_empty_output_launches_nothing(dc, M, N):
+    got, _, _ = run(dc, M, N, 3, offsets=(0, 0, 2))   # sentinels around C are checked
+    assert got.size == 0
+
+
+def test_enqueue_does_not_wait(dc):
+    """Gated on a user event, enqueue() must return while nothing can have run; a
+    queue.finish() (or any host wait) inside it would block until the gate opens."""
+    M, N, K = 40, 50, 60
+    a, b = operands(M, N, K, False, False, 1)
+    mf = cl.mem_flags
+    A = cl.Buffer(dc.context, mf.READ_ONLY | mf.COPY_HOST_PTR, hostbuf=a)
+    B = cl.Buffer(dc.context, mf.READ_ONLY | mf.COPY_HOST_PTR, hostbuf=b)
+    host_c = np.full(M * N, SENTINEL, np.float32)
+    C = cl.Buffer(dc.context, mf.READ_WRITE | mf.COPY_HOST_PTR, hostbuf=host_c)
+    mm = Matmul(dc.context, dc.device, M, N, K)
+    gate = cl.UserEvent(dc.context)
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(
+        event=mm.enqueue(dc.queue, A, B, C, wait_for=[gate])))
+    thread.start()
+    thread.join(timeout=10)
+    returned = not thread.is_alive()
+    gate.set_status(cl.command_execution_status.COMPLETE)   # unblock in any case
+    thread.join()
+    assert returned, "enqueue() waited for the device"
+    # the second call is ordered after the first through the event it returned
+    event = mm.enqueue(dc.queue, A, B, C)
+    cl.enqueue_copy(dc.queue, host_c, C, wait_for=[event])
+    dc.queue.finish()
+    check(host_c.reshape(1, M, N), a, b, False, False)
+
+
+def test_programs_and_kernels_built_once(dc):
+    m1 = Matmul(dc.context, dc.device, 20, 30, 40)
+    m2 = Matmul(dc.context, dc.device, 20, 30, 40)
+    assert m1._mm is not m2._mm   # own kernel objects: arguments differ per instance
+    assert m1._mm.program == m2._mm.program   # one program from the cache
+    opts = "-D M=20 -D N=30 -D K=40"
+    assert build_program(dc.context, kernel_source() + "\n", opts) is \
+        build_program(dc.context, kernel_source() + "\n", opts)

@@ -1,0 +1,181 @@
+"""float32 matmul on OpenCL: C[M,N] = op(A) @ op(B) for row-major buffers.
+
+A Matmul is built once per (device, shape, transposes, batch); enqueue() only sets
+changed kernel arguments and enqueues, never waits on the host. The kernels are in
+kernels/matmul.cl, compiled with the shape as constants (see the notes there):
+- CPU devices (PoCL): pack op(B) into zero-padded column panels (and, for large
+  enough A, transposed A into row panels, or A to a padded row stride when its rows
+  would collide in the cache), then one MR x NR block of C per work-item in vector
+  registers over the whole of K.
+- other devices (GPUs): local-memory tiles, a small block of C per work-item.
+"""
+import numpy as np
+import pyopencl as cl
+
+_PROGRAMS = {}   # (context, source, options) -> built cl.Program
+_SOURCE = []
+
+
+def kernel_source():
+    """The text of kernels/matmul.cl (installed as the package tinygraph.kernels)."""
+    if not _SOURCE:
+        try:
+            from importlib import resources
+            text = resources.files("tinygraph.kernels").joinpath("matmul.cl").read_text()
+        except (ImportError, FileNotFoundError, ModuleNotFoundError):
+            from pathlib import Path
+            text = (Path(__file__).resolve().parents[3] / "kernels" / "matmul.cl").read_text()
+        _SOURCE.append(text)
+    return _SOURCE[0]
+
+
+def build_program(context, source, options):
+    """cl.Program for (context, source, options), built once per process."""
+    key = (context, source, options)
+    prg = _PROGRAMS.get(key)
+    if prg is None:
+        prg = _PROGRAMS[key] = cl.Program(context, source).build(options=options)
+    return prg
+
+
+def _cdiv(a, b):
+    return -(-a // b)
+
+
+def cpu_config(device, M, N, K, transpose_a, transpose_b):
+    """Blocking of the CPU kernel: vector width VW, NV vectors (NR = VW*NV columns) by
+    MR rows of C per work-item, whether to pack A, and the work-item order."""
+    width = device.preferred_vector_width_float
+    vw = 16 if width >= 16 else 8 if width >= 8 else 4
+    nv = 1 if N <= vw else 2
+    # accumulators MR*NV plus NV loads and one broadcast must fit the register file
+    # (32 registers with AVX-512, 16 below)
+    mr = min(12 if vw == 16 else 6, M)   # MR <= M: see the row shift in mm_cpu
+    # A as given is read in place unless (one extra launch, a plain copy):
+    # 2: transposed A gives MR floats per row of A per k: copy them to panels [K][MR]
+    #    (not worth it for short K, e.g. 4200x28: measured 136 vs 144-177 GFLOP/s);
+    # 1: rows of A a multiple of 2 KiB apart map to few cache sets, and the rows (or
+    #    successive k) a work-item reads evict each other: copy A to rows padded by 16.
+    row = M if transpose_a else K
+    pack_a = 0
+    if M * K >= 1 << 16:
+        if transpose_a and K >= 128:
+            pack_a = 2
+        elif (4 * row) % 2048 == 0:
+            pack_a = 1
+    # consecutive work-items share a B panel (order 0) or a block of A rows (order 1):
+    # keep the bigger operand's block hot
+    order = 1 if M > N else 0
+    return dict(VW=vw, NV=nv, MR=mr, PACK_A=pack_a, LDA=row + 16 * (pack_a == 1),
+                ORDER=order, UNROLL=2)
+
+
+def gpu_config(device):
+    """Tile of C per work-group (TM x TN), per work-item (WM x WN), and depth TK."""
+    for tm, wm, tk in ((64, 4, 16), (32, 2, 16), (16, 1, 16), (8, 1, 8), (4, 1, 4), (1, 1, 1)):
+        if (tm // wm) ** 2 <= device.max_work_group_size:
+            return dict(TM=tm, TN=tm, WM=wm, WN=wm, TK=tk)
+
+
+class Matmul:
+    """C[M,N] = op(A) @ op(B) for float32 row-major buffers, op = transpose or not.
+    Built once per (device, shape, transposes); enqueue() never waits on the host.
+
+    batch > 1 is that many independent products, with element strides M*K, K*N and M*N
+    between the operands; shared_a (shared_b) means one A (B) for the whole batch.
+    The scratch buffers belong to the object: enqueue() orders each call after the
+    previous one (event chaining), so one Matmul may serve any queue of its context, but
+    calls run one after another. kernel="cpu" or "gpu" overrides the choice by device
+    type (tests run the GPU kernel on CPU devices)."""
+
+    def __init__(self, context, device, M, N, K, transpose_a=False, transpose_b=False,
+                 batch=1, *, shared_a=False, shared_b=False, kernel=None):
+        for name, v in (("M", M), ("N", N), ("K", K), ("batch", batch)):
+            if int(v) != v or v < 0:
+                raise ValueError(f"Matmul: {name} must be a non-negative integer, got {v!r}")
+        if kernel not in (None, "cpu", "gpu"):
+            raise ValueError(f"Matmul: kernel must be 'cpu' or 'gpu', got {kernel!r}")
+        self.M, self.N, self.K, self.batch = int(M), int(N), int(K), int(batch)
+        self.transpose_a, self.transpose_b = bool(transpose_a), bool(transpose_b)
+        self.shared_a, self.shared_b = bool(shared_a), bool(shared_b)
+        self.context, self.device = context, device
+        self._last = None    # the previous call's last event (scratch reuse)
+        self._args = {}      # kernel -> the arguments last set on it
+        M, N, K = self.M, self.N, self.K
+        if M == 0 or N == 0 or batch == 0:
+            self.kind = "empty"
+            return
+        if K == 0:
+            self.kind = "zero"
+            return
+        defines = (f"-D M={M} -D N={N} -D K={K} -D TA={int(self.transpose_a)} "
+                   f"-D TB={int(self.transpose_b)} -D SA={int(self.shared_a)} "
+                   f"-D SB={int(self.shared_b)}")
+        if kernel == "cpu" or (kernel is None and device.type & cl.device_type.CPU):
+            self.kind = "cpu"
+            cfg = self.config = cpu_config(device, M, N, K, self.transpose_a, self.transpose_b)
+            opts = defines + " -D MM_CPU " + " ".join(f"-D {k}={v}" for k, v in cfg.items())
+            prg = build_program(context, kernel_source(), opts + " -cl-mad-enable")
+            nr = cfg["VW"] * cfg["NV"]
+            njb, nib = _cdiv(N, nr), _cdiv(M, cfg["MR"])
+            nb_a, nb_b = (1 if self.shared_a else batch), (1 if self.shared_b else batch)
+            self._pack_b = cl.Kernel(prg, "pack_b")
+            self._bp = cl.Buffer(context, cl.mem_flags.READ_WRITE, 4 * nb_b * njb * nr * K)
+            # PK = 64 k per work-item when B is transposed, else PR = 4 rows
+            self._grid_b = ((njb, _cdiv(K, 64), nb_b) if self.transpose_b
+                            else (_cdiv(K, 4), 1, nb_b))
+            self._pack_a = self._ap = None
+            if cfg["PACK_A"]:   # PR = 4 rows of A per work-item
+                rows = K if self.transpose_a else M
+                size = rows * cfg["LDA"] if cfg["PACK_A"] == 1 else nib * cfg["MR"] * K
+                self._pack_a = cl.Kernel(prg, "pack_a")
+                self._ap = cl.Buffer(context, cl.mem_flags.READ_WRITE, 4 * nb_a * size)
+                self._grid_a = (_cdiv(rows, 4), 1, nb_a)
+            self._mm = cl.Kernel(prg, "mm_cpu")
+            self._grid = (njb, nib, batch) if cfg["ORDER"] else (nib, njb, batch)
+        else:
+            self.kind = "gpu"
+            cfg = self.config = gpu_config(device)
+            opts = defines + " -D MM_GPU " + " ".join(f"-D {k}={v}" for k, v in cfg.items())
+            prg = build_program(context, kernel_source(), opts + " -cl-mad-enable")
+            self._mm = cl.Kernel(prg, "mm_gpu")
+            lx, ly = cfg["TN"] // cfg["WN"], cfg["TM"] // cfg["WM"]
+            self._local = (lx, ly, 1)
+            self._grid = (_cdiv(N, cfg["TN"]) * lx, _cdiv(M, cfg["TM"]) * ly, batch)
+
+    def _set(self, kernel, *args):
+        if self._args.get(kernel) != args:   # setting arguments costs ~1 us each
+            kernel.set_args(*args)
+            self._args[kernel] = args
+
+    def enqueue(self, queue, a, b, c, a_offset=0, b_offset=0, c_offset=0, wait_for=None):
+        """Enqueue C = op(A) @ op(B) on `queue` after the events `wait_for`; a, b, c are
+        cl.Buffers, offsets are in elements. Returns the last cl.Event."""
+        wait = list(wait_for) if wait_for else []
+        if self._last is not None:
+            wait.append(self._last)
+        if self.kind == "empty":
+            ev = cl.enqueue_marker(queue, wait_for=wait or None)
+        elif self.kind == "zero":
+            n = self.batch * self.M * self.N
+            ev = cl.enqueue_fill_buffer(queue, c, np.float32(0), 4 * c_offset, 4 * n,
+                                        wait_for=wait or None)
+        elif self.kind == "cpu":
+            enq = cl.enqueue_nd_range_kernel
+            one = (1, 1, 1)
+            self._set(self._pack_b, self._bp, b, np.int32(b_offset))
+            ev = enq(queue, self._pack_b, self._grid_b, one, wait_for=wait or None)
+            deps = [ev]
+            if self._pack_a is not None:
+                self._set(self._pack_a, self._ap, a, np.int32(a_offset))
+                deps.append(enq(queue, self._pack_a, self._grid_a, one, wait_for=wait or None))
+                a, a_offset = self._ap, 0
+            self._set(self._mm, c, a, self._bp, np.int32(a_offset), np.int32(c_offset))
+            ev = enq(queue, self._mm, self._grid, one, wait_for=deps)
+        else:
+            self._set(self._mm, c, a, b, np.int32(a_offset), np.int32(b_offset),
+                      np.int32(c_offset))
+            ev = cl.enqueue_nd_range_kernel(queue, self._mm, self._grid, self._local,
+                                            wait_for=wait or None)
+        self._last = ev
+        return ev
