@@ -1,6 +1,16 @@
 // Row-wise kernels of tf.nn, one work-item per row of a [rows, cols] matrix. T is the
 // element type and K(name) the kernel's name for that type (see lowerings.library).
 
+// The row's maximum and log(sum(exp(x - max))): the stable parts of every softmax below.
+inline T K(row_lse)(const __global T* x, const long cols, T* max_out) {
+    T m = -INFINITY;
+    for (long c = 0; c < cols; ++c) m = fmax(m, x[c]);
+    T s = 0;
+    for (long c = 0; c < cols; ++c) s += exp(x[c] - m);
+    *max_out = m;
+    return log(s);
+}
+
 // Softmax (log_out = 0) or log-softmax (log_out = 1) of each row, shifted by the row's
 // maximum so that exp never overflows.
 __kernel void K(softmax)(__global T* out, __global const T* x, const long rows,
@@ -9,11 +19,8 @@ __kernel void K(softmax)(__global T* out, __global const T* x, const long rows,
     if (r >= rows) return;
     x += r * cols;
     out += r * cols;
-    T m = -INFINITY;
-    for (long c = 0; c < cols; ++c) m = fmax(m, x[c]);
-    T s = 0;
-    for (long c = 0; c < cols; ++c) s += exp(x[c] - m);
-    const T lse = log(s);
+    T m;
+    const T lse = K(row_lse)(x, cols, &m);
     for (long c = 0; c < cols; ++c)
         out[c] = log_out ? x[c] - m - lse : exp(x[c] - m - lse);
 }
@@ -27,11 +34,8 @@ __kernel void K(softmax_xent)(__global T* loss, __global T* backprop, __global c
     x += r * cols;
     labels += r * cols;
     backprop += r * cols;
-    T m = -INFINITY;
-    for (long c = 0; c < cols; ++c) m = fmax(m, x[c]);
-    T s = 0;
-    for (long c = 0; c < cols; ++c) s += exp(x[c] - m);
-    const T lse = log(s);
+    T m;
+    const T lse = K(row_lse)(x, cols, &m);
     T total = 0;
     for (long c = 0; c < cols; ++c) {
         total += labels[c] * (lse - (x[c] - m));
@@ -57,11 +61,8 @@ __kernel void K(sparse_xent)(__global T* loss, __global T* backprop, __global co
         for (long c = 0; c < cols; ++c) backprop[c] = NAN;
         return;
     }
-    T m = -INFINITY;
-    for (long c = 0; c < cols; ++c) m = fmax(m, x[c]);
-    T s = 0;
-    for (long c = 0; c < cols; ++c) s += exp(x[c] - m);
-    const T lse = log(s);
+    T m;
+    const T lse = K(row_lse)(x, cols, &m);
     for (long c = 0; c < cols; ++c) backprop[c] = exp(x[c] - m - lse) - (c == label ? 1 : 0);
     loss[r] = lse - (x[label] - m);
 }

@@ -16,7 +16,18 @@ class SessionState:
         self.variables.update(values)
 
 
-class RunContext:
+class VariableReads:
+    """read_initialized() for a context that defines read_variable(name)."""
+
+    def read_initialized(self, name, consumer):
+        value = self.read_variable(name)
+        if value is None:
+            raise FailedPreconditionError(
+                None, consumer, f"Attempting to use uninitialized value {name}")
+        return value
+
+
+class RunContext(VariableReads):
     """Reads see this run's writes; nothing reaches the session state until commit()."""
 
     def __init__(self, state):
@@ -28,13 +39,6 @@ class RunContext:
         if name in self._writes:
             return self._writes[name]
         return self._state.variables.get(name)
-
-    def read_initialized(self, name, consumer):
-        value = self.read_variable(name)
-        if value is None:
-            raise FailedPreconditionError(
-                None, consumer, f"Attempting to use uninitialized value {name}")
-        return value
 
     def write_variable(self, name, value):
         self._writes[name] = value

@@ -5,7 +5,7 @@ import pyopencl as cl
 
 from ...framework.errors import FailedPreconditionError, InvalidArgumentError
 from ...framework.registry import VariableRef, get_op_def
-from ..state import RunContext
+from ..state import RunContext, VariableReads
 from .plan import PlanBuilder
 from .units import CallUnit, HostUnit, KernelUnit, PerRun, Slot
 
@@ -275,7 +275,7 @@ class OpenCLPlan:
         return any(b is buffer for b in self.buffers.values())
 
 
-class _HostUnitContext:
+class _HostUnitContext(VariableReads):
     """What a host-run op sees: variables as of this point of the run, writes that land in
     the plan's out-of-place buffers, and the session's random streams."""
 
@@ -293,13 +293,6 @@ class _HostUnitContext:
         if prev.root() in self.invalid:
             return None
         return self.plan._value(prev, self.state, self.env)
-
-    def read_initialized(self, name, consumer):
-        value = self.read_variable(name)
-        if value is None:
-            raise FailedPreconditionError(
-                None, consumer, f"Attempting to use uninitialized value {name}")
-        return value
 
     def write_variable(self, name, value):
         _, new = self.variables[name]

@@ -86,22 +86,17 @@ def _int32():
     return dtypes.int32
 
 
-def _bad_index_message(op, template):
+def _bad_index_message(indices_slot, limit, check_negative, template):
+    """The reference backend's message for the first index out of [0, limit)."""
     from ...ops.gather_ops import _first_bad
 
     def message(detail, read):
-        indices = read(op.indices_slot)
-        bad = (indices < 0) | (indices >= op.limit) if op.check_negative else \
-            indices >= op.limit
-        return template.format(where=_first_bad(bad, indices), n=op.limit)
+        indices = read(indices_slot)
+        bad = indices >= limit
+        if check_negative:
+            bad |= indices < 0
+        return template.format(where=_first_bad(bad, indices), n=limit)
     return message
-
-
-class _Check:
-    """What an index check's message needs: the indices' slot and their bound."""
-
-    def __init__(self, indices_slot, limit, check_negative):
-        self.indices_slot, self.limit, self.check_negative = indices_slot, limit, check_negative
 
 
 def _gather_device(b, op):
@@ -113,8 +108,8 @@ def _gather_device(b, op):
     outer, n, inner = int(np.prod(shape[:axis])), shape[axis], int(np.prod(shape[axis + 1:]))
     params, indices = b.slot_of(op.inputs[0], op), b.slot_of(op.inputs[1], op)
     m = int(np.prod(b.shape(op.inputs[1])))
-    check = _Check(indices, n, True)
-    flag = b.error_flag(op, _bad_index_message(check, "indices{where} is not in [0, {n})"),
+    flag = b.error_flag(op, _bad_index_message(indices, n, True,
+                                               "indices{where} is not in [0, {n})"),
                         keep=[indices])
     out = b.new_slot(op.outputs[0])
     b.sources[op.outputs[0]] = out
@@ -148,9 +143,9 @@ def _segment_sum(b, op):
     if num * inner * n_ids > 2e8:
         return False   # too many passes over the ids: numpy's add.at on the host wins
     data, ids = b.slot_of(op.inputs[0], op), b.slot_of(op.inputs[1], op)
-    check = _Check(ids, num, False)
-    flag = b.error_flag(op, _bad_index_message(check, "segment_ids{where} is out of range "
-                                                      "[0, {n})"), keep=[ids])
+    flag = b.error_flag(op, _bad_index_message(ids, num, False, "segment_ids{where} is out "
+                                                                "of range [0, {n})"),
+                        keep=[ids])
     out = b.new_slot(op.outputs[0])
     b.sources[op.outputs[0]] = out
     if not out.size:
