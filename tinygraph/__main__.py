@@ -1,38 +1,59 @@
-"""`python -m tinygraph devices`: the OpenCL platforms and devices, and which one a
-session would use (honouring $TINYGRAPH_DEVICE)."""
+"""`python -m tinygraph devices`: the OpenCL platforms and devices, which one a session
+would use (honouring $TINYGRAPH_DEVICE), and the kernel cache folders."""
 import os
 import sys
 
-USAGE = "usage: python -m tinygraph devices"
+USAGE = """usage: python -m tinygraph <command>
+
+commands:
+  devices   list the OpenCL devices; * marks the one sessions use ($TINYGRAPH_DEVICE:
+            numpy, opencl, gpu, cpu, or P:D indices from this list)"""
 
 
 def devices():
-    from .runtime.opencl.device import OpenCLUnavailableError, cache_dir, list_devices
-    choice = os.environ.get("TINYGRAPH_DEVICE") or "default (a GPU if present, else the CPU)"
-    print(f"TINYGRAPH_DEVICE: {choice}")
+    # Importing device.py first sets POCL_CACHE_DIR before PoCL initialises.
+    from .runtime.opencl import device as dev
+    setting = os.environ.get("TINYGRAPH_DEVICE")
+    print(f"TINYGRAPH_DEVICE: {setting or '(unset: a GPU if there is one, else the CPU)'}")
+    problem = None
+    if setting and setting.strip().lower() != "numpy":
+        try:
+            dev.select_device()
+        except (ValueError, dev.OpenCLUnavailableError) as e:
+            problem = str(e)   # e.g. "gpu" without a GPU: the table helps to pick one
     try:
-        rows = list_devices()
-    except OpenCLUnavailableError as e:
+        rows = dev.list_devices()
+    except dev.OpenCLUnavailableError as e:
         print(f"OpenCL: unavailable: {e}")
         return 1
-    print(f"{'':2}{'index':6}{'type':6}{'units':>6}{'memory':>10}  device (platform)")
-    for r in rows:
-        mark = "*" if r["chosen"] else " "
-        print(f"{mark} {r['index']:6}{r['type']:6}{r['compute_units']:>6}"
-              f"{r['memory_mb']:>7} MB  {r['device']} ({r['platform']})")
-    if os.environ.get("TINYGRAPH_DEVICE") == "numpy":
-        print("* sessions use the numpy reference backend (TINYGRAPH_DEVICE=numpy)")
+    header = ("", "P:D", "type", "units", "memory", "max wg", "device (platform)")
+    table = [header] + [("*" if r["chosen"] else "", r["spec"], r["type"],
+                         str(r["compute_units"]), f"{r['global_mem_bytes'] / 2**30:.1f} GB",
+                         str(r["max_work_group_size"]), f"{r['device']} ({r['platform']})")
+                        for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
+    for row in table:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
+    if problem:
+        print(f"no device is chosen: {problem}")
+    elif setting and setting.strip().lower() == "numpy":
+        print("sessions use the numpy reference backend (TINYGRAPH_DEVICE=numpy)")
     else:
-        print("* marks the device sessions use")
-    print(f"kernel cache: {os.environ.get('POCL_CACHE_DIR') or cache_dir()}")
+        print("sessions use the device marked *")
+    user_pocl = os.environ["POCL_CACHE_DIR"] != str(dev.cache_dir() / "pocl")
+    print(f"cache folder: {dev.cache_dir()}")
+    print(f"  PoCL kernel cache: {os.environ['POCL_CACHE_DIR']}"
+          + ("  (your POCL_CACHE_DIR)" if user_pocl else ""))
+    print(f"  pyopencl binary cache: {dev.pyopencl_cache_dir()}  (drivers without a cache)")
     return 0
 
 
 def main(argv):
-    if argv[1:] == ["devices"]:
+    args = argv[1:]
+    if args == ["devices"]:
         return devices()
     print(USAGE)
-    return 0 if len(argv) == 1 else 2
+    return 0 if not args or args[0] in ("-h", "--help", "help") else 2
 
 
 if __name__ == "__main__":

@@ -1,8 +1,11 @@
-"""OpenCL devices: which one a session uses, its context and queue, and programs built
-once per process (and, through PoCL's cache folder, once per machine).
+"""OpenCL devices: which one a session uses, its context and queue, and the programs and
+kernels built for it (once per process, and through on-disk caches once per machine).
 
-Importing this module sets POCL_CACHE_DIR before pyopencl loads PoCL, so nothing else
-in tinygraph may import pyopencl first."""
+Import order matters: PoCL reads POCL_CACHE_DIR once, when it initialises (the first
+platform query). This module sets it before it imports pyopencl, and
+tinygraph/runtime/opencl/__init__.py imports this module first, so every tinygraph
+module that imports pyopencl (executor.py, matmul.py, ...) runs after it. Nothing else in
+tinygraph may import pyopencl, or query platforms, before this module is imported."""
 import os
 from pathlib import Path
 
@@ -12,21 +15,32 @@ def cache_dir():
     return Path(os.environ.get("TINYGRAPH_CACHE") or Path.home() / ".cache" / "tinygraph")
 
 
-# PoCL reads this when it initialises: compiled kernels then persist across processes.
-os.environ.setdefault("POCL_CACHE_DIR", str(cache_dir() / "pocl"))
+# PoCL compiles each program once per machine into this folder (a user's own
+# POCL_CACHE_DIR wins). The second process to build a program loads it from there.
+if not os.environ.get("POCL_CACHE_DIR"):
+    os.environ["POCL_CACHE_DIR"] = str(cache_dir() / "pocl")
 
 try:
     import pyopencl as cl
-except ImportError:   # reported by _platforms(), with the fix
+except ImportError:   # reported by _platforms(), with the fix, when a device is wanted
     cl = None
 
 FIX = ('install an OpenCL runtime: `pip install "pyopencl[pocl]"` gives a CPU one on any '
-       "machine (or install your GPU vendor's OpenCL driver), or run on the numpy "
-       "reference backend with TINYGRAPH_DEVICE=numpy")
+       "machine (or install your GPU vendor's OpenCL driver), or use the numpy reference "
+       "backend with TINYGRAPH_DEVICE=numpy")
+
+VALID = ("'numpy', 'opencl' (a GPU if there is one, else the CPU), 'gpu', 'cpu', or "
+         "'P:D' (platform and device indices from `python -m tinygraph devices`)")
 
 
 class OpenCLUnavailableError(RuntimeError):
-    """No usable OpenCL platform or device."""
+    """No usable OpenCL platform or device (pyopencl missing, no driver, ...)."""
+
+
+def pyopencl_cache_dir():
+    """Where pyopencl keeps program binaries for drivers without a cache of their own
+    (pyopencl skips its cache for PoCL and NVIDIA, whose drivers cache builds)."""
+    return cache_dir() / "pyopencl"
 
 
 def _platforms():
@@ -34,7 +48,7 @@ def _platforms():
         raise OpenCLUnavailableError(f"pyopencl is not installed: {FIX}.")
     try:
         platforms = cl.get_platforms()
-    except Exception as e:   # e.g. clGetPlatformIDs failed: PLATFORM_NOT_FOUND_KHR
+    except cl.Error as e:   # e.g. clGetPlatformIDs failed: PLATFORM_NOT_FOUND_KHR
         raise OpenCLUnavailableError(f"no OpenCL platform found ({e}): {FIX}.") from None
     if not platforms:
         raise OpenCLUnavailableError(f"no OpenCL platform found: {FIX}.")
@@ -44,70 +58,140 @@ def _platforms():
 def _devices(platform):
     try:
         return platform.get_devices()
-    except Exception:   # a platform without devices of any type
+    except cl.Error:   # DEVICE_NOT_FOUND: a platform without devices
         return []
 
 
+def _is(device, kind):
+    return bool(device.type & getattr(cl.device_type, kind))
+
+
 def select_device(spec=None):
-    """The pyopencl Device for `spec`: "gpu", "cpu", "P:D" (platform and device indices),
-    "opencl" for the first GPU, else the first CPU device; None reads $TINYGRAPH_DEVICE
-    (and means "opencl" when it is unset)."""
+    """The pyopencl Device for `spec`: "gpu" (the first GPU), "cpu" (the first CPU
+    device), "P:D" (platform and device indices), or "opencl" / None for the default: the
+    first GPU if there is one, else the first CPU device (else the first device).
+    spec=None reads $TINYGRAPH_DEVICE first. "numpy" is no OpenCL device: the session
+    handles it, here it is a ValueError."""
+    where = "device"
     if spec is None:
         spec = os.environ.get("TINYGRAPH_DEVICE") or None
-    if spec == "opencl":   # the default OpenCL device, whatever the environment says
-        spec = None
-    elif spec == "numpy":
-        raise ValueError("TINYGRAPH_DEVICE=numpy selects the numpy backend, not an OpenCL "
-                         "device")
+        where = "TINYGRAPH_DEVICE"
+    if spec is not None:
+        spec = str(spec).strip().lower()
+    if spec == "numpy":
+        raise ValueError("'numpy' selects the numpy reference backend, not an OpenCL device")
+    indices = _parse_indices(spec, where)
     platforms = _platforms()
     every = [(p, d) for p in platforms for d in _devices(p)]
     if not every:
         raise OpenCLUnavailableError(f"OpenCL platforms exist but have no device: {FIX}.")
-    if spec is None:
-        gpus = [d for _, d in every if d.type & cl.device_type.GPU]
-        return gpus[0] if gpus else every[0][1]
+    if spec in (None, "opencl"):
+        for kind in ("GPU", "CPU"):
+            found = [d for _, d in every if _is(d, kind)]
+            if found:
+                return found[0]
+        return every[0][1]
     if spec in ("gpu", "cpu"):
-        kind = cl.device_type.GPU if spec == "gpu" else cl.device_type.CPU
-        found = [d for _, d in every if d.type & kind]
+        found = [d for _, d in every if _is(d, spec.upper())]
         if not found:
-            raise OpenCLUnavailableError(f"no OpenCL {spec.upper()} device found; the devices "
-                                         f"are: {', '.join(d.name for _, d in every)}")
+            there = ", ".join(f"{d.name.strip()} ({_kind(d)})" for _, d in every)
+            fix = ("install your GPU vendor's OpenCL driver" if spec == "gpu" else
+                   'pip install "pyopencl[pocl]" (a CPU OpenCL)')
+            raise OpenCLUnavailableError(
+                f"no OpenCL {spec.upper()} device found; the devices are: {there}. Choose "
+                f"one of them ('P:D' indices), {fix}, or use TINYGRAPH_DEVICE=numpy.")
         return found[0]
-    try:
-        p, d = (int(i) for i in spec.split(":"))
-        return _devices(platforms[p])[d]
-    except (ValueError, IndexError):
-        raise ValueError(f"bad OpenCL device {spec!r}: use 'cpu', 'gpu', 'numpy' or "
-                         "'platform:device' indices as listed by `python -m tinygraph "
-                         "devices`") from None
+    p, d = indices
+    devices = _devices(platforms[p]) if p < len(platforms) else []
+    if d >= len(devices):
+        there = ", ".join(f"{i}:{j} ({dev.name.strip()})" for i, pl in enumerate(platforms)
+                          for j, dev in enumerate(_devices(pl)))
+        raise ValueError(f"{where}={spec!r}: there is no OpenCL device {p}:{d}; the "
+                         f"devices are {there}")
+    return devices[d]
+
+
+def _parse_indices(spec, where):
+    """(platform, device) for "P:D"; None for the named choices; ValueError otherwise."""
+    if spec in (None, "opencl", "gpu", "cpu"):
+        return None
+    parts = spec.split(":")
+    if len(parts) == 2 and all(s.isdigit() for s in parts):
+        return int(parts[0]), int(parts[1])
+    raise ValueError(f"{where}={spec!r} is not a device; use {VALID}")
 
 
 class DeviceContext:
-    """One device's context and in-order queue, and the programs built for it."""
+    """One device's context and in-order queue, and the programs and kernels built for it.
+    Get it with get_device_context() (one per device and process)."""
 
     def __init__(self, device):
         self.device = device
         self.name = device.name.strip()
-        self.is_gpu = bool(device.type & cl.device_type.GPU)
-        self.is_cpu = bool(device.type & cl.device_type.CPU)
-        self.context = cl.Context([device])
-        self.queue = cl.CommandQueue(self.context)
-        self._programs = {}
+        self.is_gpu = _is(device, "GPU")
+        self.is_cpu = _is(device, "CPU")
+        try:
+            self.context = cl.Context([device])
+            self.queue = cl.CommandQueue(self.context)   # in order: no events between ops
+        except cl.Error as e:
+            raise OpenCLUnavailableError(
+                f"cannot open OpenCL device {self.name!r} ({e}): {FIX}.") from None
+        self._programs = {}   # (source, options) -> cl.Program
+        self._kernels = {}    # (id(program), name) -> (program, cl.Kernel)
 
     def program(self, source, options=()):
-        """The built program for `source`, built once per process."""
+        """The built cl.Program for (source, options), built once per process. Across
+        processes PoCL's cache (POCL_CACHE_DIR) skips the compiler; other drivers use their
+        own cache or pyopencl's binary cache, which lives in tinygraph's cache folder."""
         key = (source, tuple(options))
         program = self._programs.get(key)
         if program is None:
-            program = cl.Program(self.context, source).build(options=list(options))
+            program = cl.Program(self.context, source).build(
+                options=list(options), cache_dir=str(pyopencl_cache_dir()))
             self._programs[key] = program
         return program
+
+    def kernel(self, program, name):
+        """The cl.Kernel `name` of `program`, created once. `program.name` would create a
+        new kernel object (~1 ms) on every lookup. The kernel is shared: arguments set on it
+        stay until the next set_arg, so code that binds arguments once and enqueues later
+        (a plan) needs its own cl.Kernel(program, name)."""
+        key = (id(program), name)
+        hit = self._kernels.get(key)
+        if hit is None:
+            # The entry keeps `program` alive, so its id cannot be reused by another.
+            hit = self._kernels[key] = (program, cl.Kernel(program, name))
+        return hit[1]
+
+    def __repr__(self):
+        return f"<DeviceContext {self.name!r} ({_kind(self.device)})>"
+
+
+_sources = {}
+
+
+def kernel_source(name):
+    """The text of kernels/<name>.cl, shipped as package data of tinygraph.kernels (read
+    with importlib.resources, so it works from wheels and zips too). Read once."""
+    name = name[:-3] if name.endswith(".cl") else name
+    text = _sources.get(name)
+    if text is None:
+        from importlib import resources
+        package = resources.files("tinygraph.kernels")
+        path = package.joinpath(f"{name}.cl")
+        if not path.is_file():
+            there = sorted(p.name[:-3] for p in package.iterdir() if p.name.endswith(".cl"))
+            raise FileNotFoundError(f"no kernel file {name}.cl in tinygraph.kernels; there "
+                                    f"are: {', '.join(there)}")
+        text = _sources[name] = path.read_text(encoding="utf-8")
+    return text
 
 
 _contexts = {}
 
 
 def get_device_context(spec=None):
+    """The DeviceContext of the device select_device(spec) picks, one per device."""
     device = select_device(spec)
     key = device.int_ptr
     if key not in _contexts:
@@ -117,13 +201,14 @@ def get_device_context(spec=None):
 
 def _kind(device):
     for kind in ("GPU", "CPU", "ACCELERATOR"):
-        if device.type & getattr(cl.device_type, kind):
+        if _is(device, kind):
             return kind
     return "OTHER"
 
 
 def list_devices(spec=None):
-    """Every OpenCL device as a dict, with `chosen` marking the one `spec` selects."""
+    """Every OpenCL device as a dict; `chosen` marks the one select_device(spec) picks
+    (none when spec or $TINYGRAPH_DEVICE is "numpy" or invalid)."""
     try:
         chosen = select_device(spec).int_ptr
     except (OpenCLUnavailableError, ValueError):
@@ -131,10 +216,11 @@ def list_devices(spec=None):
     rows = []
     for p_index, platform in enumerate(_platforms()):
         for d_index, d in enumerate(_devices(platform)):
-            rows.append({"index": f"{p_index}:{d_index}", "platform": platform.name.strip(),
-                         "device": d.name.strip(), "type": _kind(d),
+            rows.append({"platform_index": p_index, "platform": platform.name.strip(),
+                         "device_index": d_index, "device": d.name.strip(),
+                         "spec": f"{p_index}:{d_index}", "type": _kind(d),
                          "compute_units": d.max_compute_units,
-                         "memory_mb": d.global_mem_size // 2**20,
-                         "max_work_group": d.max_work_group_size,
+                         "global_mem_bytes": d.global_mem_size,
+                         "max_work_group_size": d.max_work_group_size,
                          "chosen": d.int_ptr == chosen})
     return rows
