@@ -1,169 +1,544 @@
-"""Data movement on the device. Every op that only moves elements (transpose, slices,
-concat, stack / unstack, split, tile, reverse, pads, gathers with constant indices)
-runs as one copy kernel driven by an index map: with its shape parameters known when the
-plan is built, the op's own numpy declaration applied to element numbers gives, for each
-output element, which input element it copies (0 for padding). One kernel serves them
-all, and their shape semantics stay declared in one place."""
+"""Data movement on the device. Transposes, slices, strided slices, splits, unstack,
+tiles, reverses and the parts of concat / stack are all strided views: each becomes one
+generic strided-copy kernel (kernels/array.cl) with its shape and strides as arguments,
+after merging the dims that are contiguous on both sides; an op that leaves the bytes as
+they are becomes a view of its input (no copy). Pads have their own kernel. Begins known
+only at run time are fine where they pick one element (x[i], tf.slice at a computed
+begin): a one-work-item kernel moves the view's start, and checks it. A rule declines
+(the op runs on the host, which raises the reference's error) when its parameters are
+invalid or its output's shape is only known at run time. Gathers, segment sums and
+one-hot are in lower_gather.py."""
 import numpy as np
 
 from ...compiler import codegen
+from ...framework import dtypes
 from ...framework.registry import get_op_def
-from .lowerings import rule
+from ...ops.slicing import _bit, _check_shrinks, _dense_spec, _numpy_index
+from .device import kernel_source
+from .lowerings import library, rule
 from .units import Slot
 
-DATA_INPUTS = {   # op type -> positions of the inputs whose elements are moved
-    "Transpose": [0], "Slice": [0], "StridedSlice": [0], "Tile": [0], "ReverseV2": [0],
-    "Pad": [0], "PadV2": [0], "MirrorPad": [0], "Unpack": [0], "Split": [1], "SplitV": [0],
-    "GatherV2": [0],
-}
+_MAX_LAUNCHES = 16   # see _copy
 
 
-def _data_inputs(op):
-    if op.type == "ConcatV2":
-        return list(range(len(op.inputs) - 1))
-    if op.type == "Pack":
-        return list(range(len(op.inputs)))
-    return DATA_INPUTS[op.type]
+# ---------------------------------------------------------------- helpers
+def library2(dtype, index_dtype, kernel):
+    """(source, name) of a kernel from kernels/gather.cl for an element and index type."""
+    t, i = codegen.c_type(dtype), codegen.c_type(index_dtype)
+    source = (f"#define T {t}\n#define IT {i}\n#define K(n) n##_{t}_{i}\n" +
+              kernel_source("gather") + "\n#undef T\n#undef IT\n#undef K\n")
+    return source, f"{kernel}_{t}_{i}"
 
 
-@rule("Transpose", "Slice", "StridedSlice", "Tile", "ReverseV2", "Pad", "PadV2", "MirrorPad",
-      "Unpack", "Split", "SplitV", "GatherV2", "ConcatV2", "Pack")
-def _move(b, op):
-    data = _data_inputs(op)
-    values, sizes, offset = [], [], 1   # element numbers start at 1: 0 marks padding
-    for i, t in enumerate(op.inputs):
-        if i in data:
-            shape = b.shape(t)
-            n = int(np.prod(shape))
-            values.append(np.arange(offset, offset + n, dtype=np.int64).reshape(shape))
-            sizes.append(n)
-            offset += n
-        else:
-            value = b.host_value(t)
-            if value is None:   # indices computed at run time
-                return _gather_device(b, op) if op.type == "GatherV2" else False
-            if op.type == "PadV2" and i == 2:
-                value = np.zeros((), np.int64)   # padding reads as element 0
-            values.append(value)
-    try:
-        maps = get_op_def(op.type).compute(op, values, None)
-    except Exception:
-        return False   # invalid parameters: the host raises the op's own error
-    if offset >= 2**31:
-        return False
-    sources = [b.slot_of(op.inputs[i], op) for i in data]
-    pad = b.host_value(op.inputs[2]) if op.type == "PadV2" else np.zeros(())
-    if pad is None:
-        return False
-    ctype = codegen.c_type(op.outputs[0].dtype)
-    for t, index_map in zip(op.outputs, maps):
-        out = b.new_slot(t)
-        b.sources[t] = out
-        if not out.size:
+def _const(b, values, dtype=dtypes.int64):
+    """A constant device vector (shapes, strides); equal ones in a plan share a buffer."""
+    values = np.asarray(values, dtype=dtype.as_numpy_dtype)
+    shared = b.__dict__.setdefault("_array_constants", {})   # per plan builder
+    key = (dtype.name, values.tobytes())
+    slot = shared.get(key)
+    if slot is None:
+        slot = shared[key] = Slot(values.shape, dtype, "const")
+        slot.value = values
+    return slot
+
+
+def _strides(shape):
+    out, step = [], 1
+    for d in reversed(shape):
+        out.append(step)
+        step *= d
+    return out[::-1]
+
+
+def _prod(shape):
+    return int(np.prod(shape, dtype=np.int64))
+
+
+def _up(n, multiple=8):
+    """A grid dim rounded up (kernels check bounds): a prime size would force tiny
+    work-groups. Short dims stay exact (rounding would waste a large fraction)."""
+    return n if n < 8 * multiple else -(-n // multiple) * multiple
+
+
+def _grid(outer, mid, inner):
+    """(global size, flat) for the kernels indexed by (inner, mid, outer); flat = 1 drops
+    an inner dim of 1, so that the first grid dim is long."""
+    if inner == 1:
+        return (_up(mid), outer), 1
+    return (_up(inner), mid, outer), 0
+
+
+def _collapse(shape, *strides):
+    """Drops dims of 1 and merges neighbours that are contiguous in every stride list."""
+    dims = []
+    for d, n in enumerate(shape):
+        if n == 1:
             continue
-        index = Slot(out.shape, _int32())
-        index.kind = "const"
-        index.value = np.asarray(index_map, dtype=np.int32, order="C")
-        name = f"move_{len(b.units)}"
-        branches, start = [], 0
-        for k, n in enumerate(sizes):
-            branches.append(f"if (j < {start + n}) {{ out[g] = in{k}[j - {start}]; return; }}")
-            start += n
-        params = ", ".join(f"__global const {ctype}* in{k}" for k in range(len(sizes)))
-        source = f"""__kernel void {name}(__global {ctype}* out, __global const int* index, {params}) {{
-    const long g = get_global_id(0);
-    if (g >= {out.size}) return;
-    const long j = (long)index[g] - 1;
-    if (j < 0) {{ out[g] = {codegen.literal(pad.reshape(()), t.dtype)}; return; }}
-    {' '.join(branches)}
-}}
-"""
-        b.launch(source, name, [out, index] + sources, (out.size,))
+        st = [s[d] for s in strides]
+        if dims and all(p == s * n for p, s in zip(dims[-1][1], st)):
+            dims[-1] = (dims[-1][0] * n, st)
+        else:
+            dims.append((n, st))
+    return [n for n, _ in dims], [[st[k] for _, st in dims] for k in range(len(strides))]
 
 
-def _int32():
-    from ...framework import dtypes
-    return dtypes.int32
+def _copy(b, dst, src, shape, dbase, dstrides, sbase, sstrides, dynamic=None):
+    """dst[view] = src[view] for two strided views of the same shape. With `dynamic`,
+    (begin slot, entries, flag slot, which base) moves a base at run time (see
+    gather.cl's dynamic_base)."""
+    n = _prod(shape)
+    if n == 0 and dynamic is None:
+        return
+    shape, (ds, ss) = _collapse(shape, dstrides, sstrides)
+    lead = max(2 - len(shape), 0)   # the kernel wants rank >= 2
+    shape, ds, ss = [1] * lead + shape, [0] * lead + ds, [0] * lead + ss
+    bases = None
+    if dynamic is not None:
+        begin, entries, flag, which = dynamic
+        fixed = _const(b, [0, 0] + [v for e in entries for v in e])
+        bases = Slot((2,), dtypes.int64)
+        source, name = library2(dst.dtype, begin.dtype, "dynamic_base")
+        b.launch(source, name, [bases, fixed, begin, flag, np.int32(len(entries)),
+                                np.int32(which)], (1,))
+    if not n:
+        return
+    # Dims before the last three cost divisions in the kernel: when they are few, one
+    # launch per index of theirs is cheaper.
+    outer = shape[:-3]
+    launches = [()] if len(shape) <= 3 or _prod(outer) > _MAX_LAUNCHES else np.ndindex(*outer)
+    for index in launches:
+        if index:
+            db = dbase + sum(i * st for i, st in zip(index, ds))
+            sb = sbase + sum(i * st for i, st in zip(index, ss))
+            view, vd, vs = shape[len(outer):], ds[len(outer):], ss[len(outer):]
+        else:
+            db, sb, view, vd, vs = dbase, sbase, shape, ds, ss
+        r = len(view)
+        n2, dq, sq = (view[-3], vd[-3], vs[-3]) if r > 2 else (1, 0, 0)
+        more = _const(b, view[:-3] + vd[:-3] + vs[:-3] if r > 3 else [0])
+        args = [np.int64(v) for v in (db, sb, view[-1], vd[-1], vs[-1], vd[-2], vs[-2], n2, dq,
+                                      sq)] + [more, np.int32(max(r - 3, 0))]
+        grid = (_up(view[-1]), view[-2], _prod(view[:-2]))
+        if bases is None:
+            source, name = library(b, "array", dst.dtype, "strided_copy")
+            b.launch(source, name, [dst, src] + args, grid)
+        else:
+            source, name = library(b, "array", dst.dtype, "strided_copy_at")
+            b.launch(source, name, [dst, src, bases] + args, grid)
 
 
-def _bad_index_message(indices_slot, limit, check_negative, template):
-    """The reference backend's message for the first index out of [0, limit)."""
-    from ...ops.gather_ops import _first_bad
+def _view_out(b, t, src, shape, base, strides, dynamic=None):
+    """Output t = a strided view of src, read into a new contiguous buffer, or src's own
+    buffer when the view is all of src in order."""
+    out = b.new_slot(t)
+    b.sources[t] = out
+    n = _prod(shape)   # (shape may split out's dims further, as Tile's does)
+    assert n == out.size, (t.name, shape, out.shape)
+    merged, (st,) = _collapse(shape, strides)
+    if n and n == src.size and base == 0 and merged in ([], [n]) and st in ([], [1]) and \
+            dynamic is None:
+        out.alias_of = src
+        return
+    _copy(b, out, src, shape, 0, _strides(shape), base, strides, dynamic)
 
-    def message(detail, read):
-        indices = read(indices_slot)
-        bad = indices >= limit
-        if check_negative:
-            bad |= indices < 0
-        return template.format(where=_first_bad(bad, indices), n=limit)
-    return message
+
+def _static_ints(b, t):
+    value = b.host_value(t)
+    return None if value is None else [int(v) for v in np.asarray(value).ravel()]
 
 
-def _gather_device(b, op):
-    """GatherV2 with indices computed at run time: one work-item per output element."""
-    shape, axis = b.shape(op.inputs[0]), b.host_value(op.inputs[2])
-    if axis is None or op.inputs[1].dtype.name not in ("int32", "int64"):
+# ---------------------------------------------------------------- views
+@rule("Transpose")
+def _transpose(b, op):
+    shape, perm = b.shape(op.inputs[0]), _static_ints(b, op.inputs[1])
+    if shape is None or perm is None or sorted(perm) != list(range(len(shape))):
         return False
-    axis = int(axis) % len(shape)
-    outer, n, inner = int(np.prod(shape[:axis])), shape[axis], int(np.prod(shape[axis + 1:]))
-    params, indices = b.slot_of(op.inputs[0], op), b.slot_of(op.inputs[1], op)
-    m = int(np.prod(b.shape(op.inputs[1])))
-    flag = b.error_flag(op, _bad_index_message(indices, n, True,
-                                               "indices{where} is not in [0, {n})"),
-                        keep=[indices])
+    st = _strides(shape)
+    _view_out(b, op.outputs[0], b.slot_of(op.inputs[0], op), [shape[p] for p in perm], 0,
+              [st[p] for p in perm])
+
+
+def _partial_ints(b, t):
+    """The entries of a 1-D int tensor, None where known only at run time (as in
+    x[1:, i], whose begin packs a constant with i), or None when its length is unknown."""
+    value = _static_ints(b, t)
+    if value is not None:
+        return value
+    shape = b.shape(t)
+    if shape is None or len(shape) != 1:
+        return None
+    op = t.op
+    if op.type == "Pack" and t not in b.feeds and len(op.inputs) == shape[0] and \
+            all(b.info.shapes.get(u) == () for u in op.inputs):
+        return [None if b.host_value(u) is None else int(b.host_value(u)) for u in op.inputs]
+    return [None] * shape[0]
+
+
+@rule("Slice")
+def _slice(b, op):
+    x, begin_t, size_t = op.inputs
+    shape, begin, size = b.shape(x), _partial_ints(b, begin_t), _static_ints(b, size_t)
+    if shape is None or size is None or begin is None or \
+            not len(size) == len(begin) == len(shape):
+        return False
+    st, sizes, entries, base = _strides(shape), [], [], 0
+    for k, (bg, s, d) in enumerate(zip(begin, size, shape)):
+        if bg is None:   # a begin known at run time: its size must be static
+            if not 0 <= s <= d:
+                return False
+            entries.append((k, 0, st[k], d - s + 1))
+            sizes.append(s)
+            continue
+        s = d - bg if s == -1 else s
+        if not (0 <= bg <= d and 0 <= s <= d - bg):
+            return False
+        sizes.append(s)
+        base += bg * st[k]
+    dynamic = None
+    if entries:
+        begin_slot = b.slot_of(begin_t, op)
+        flag = b.error_flag(op, _slice_message(shape, begin_slot, size), keep=[begin_slot])
+        dynamic = (begin_slot, entries, flag, 1)
+    _view_out(b, op.outputs[0], b.slot_of(x, op), sizes, base, st, dynamic)
+
+
+def _raised(fn, *args):
+    """The message of the ValueError fn(*args) raises (the reference's own check)."""
+    try:
+        fn(*args)
+    except ValueError as e:
+        return str(e)
+    return "index out of range"   # not reached: the device and the reference agree
+
+
+def _slice_message(shape, begin_slot, size):
+    dummy = np.broadcast_to(np.zeros((), np.uint8), shape)   # a stand-in without data
+    return lambda detail, read: _raised(get_op_def("Slice").numpy, dummy, read(begin_slot),
+                                        size)
+
+
+def _index_view(shape, index):
+    """(base, shape, strides) of x[index] for a basic numpy index (ints, slices, None)."""
+    st, base, dims, strides, d = _strides(shape), 0, [], [], 0
+    for item in index:
+        if item is None:
+            dims.append(1)
+            strides.append(0)
+            continue
+        if isinstance(item, slice):
+            start, stop, step = item.indices(shape[d])
+            n = len(range(start, stop, step))
+            dims.append(n)
+            strides.append(step * st[d])
+            base += start * st[d] if n else 0
+        else:
+            base += (item + shape[d] if item < 0 else item) * st[d]
+        d += 1
+    return base, dims + list(shape[d:]), strides + st[d:]
+
+
+def _strided_view(b, op, shape):
+    """(base, shape, strides, dynamic) of a StridedSlice's view of a `shape` tensor, or None.
+    Begins known only at run time are allowed where they pick one element (x[i]): dynamic
+    lists those (see gather.cl's dynamic_base) with the begin tensor's index."""
+    begin, end = _partial_ints(b, op.inputs[1]), _partial_ints(b, op.inputs[2])
+    strides, attrs = _static_ints(b, op.inputs[3]), op.attrs
+    if shape is None or strides is None or begin is None or end is None or \
+            not len(begin) == len(end) == len(strides):
+        return None
+    n = len(strides)
+    try:
+        spec = _dense_spec(len(shape), n, attrs)
+    except ValueError:
+        return None
+    st, dynamic = _strides(shape), []
+    for kind, i, d in spec:
+        if kind == "slice" and (begin[i] is None and not _bit(attrs["begin_mask"], i) or
+                                end[i] is None and not _bit(attrs["end_mask"], i)):
+            return None   # (its length is then unknown too)
+        if kind == "shrink" and begin[i] is None:
+            dynamic.append((i, shape[d], st[d], shape[d]))
+    # Placeholders where a value is unused (masked, a shrink's end) or moves at run time.
+    begin, end = [0 if v is None else v for v in begin], [0 if v is None else v for v in end]
+    try:
+        _check_shrinks(shape, begin, attrs)
+        base, dims, view_strides = _index_view(shape, _numpy_index(len(shape), begin, end,
+                                                                   strides, attrs))
+    except (ValueError, IndexError):
+        return None
+    return base, dims, view_strides, dynamic
+
+
+def _dynamic(b, op, shape, entries, which):
+    """The dynamic argument of _copy for a StridedSlice(Grad) with run-time begins."""
+    if not entries:
+        return None
+    begin = b.slot_of(op.inputs[1], op)
+    message = (lambda detail, read: _raised(_check_shrinks, shape,
+                                            [int(v) for v in read(begin)], op.attrs))
+    return begin, entries, b.error_flag(op, message, keep=[begin]), which
+
+
+@rule("StridedSlice")
+def _strided_slice(b, op):
+    shape = b.shape(op.inputs[0])
+    view = _strided_view(b, op, shape)
+    if view is None or tuple(view[1]) != b.shape(op.outputs[0]):
+        return False
+    base, vshape, strides, entries = view
+    dynamic = _dynamic(b, op, shape, entries, 1)
+    _view_out(b, op.outputs[0], b.slot_of(op.inputs[0], op), vshape, base, strides, dynamic)
+
+
+@rule("StridedSliceGrad")
+def _strided_slice_grad(b, op):
+    """dy written into its view of a zero-filled output."""
+    shape = _static_ints(b, op.inputs[0])
+    view = None if shape is None else _strided_view(b, op, shape)
+    if view is None or tuple(view[1]) != b.shape(op.inputs[4]):
+        return False
+    base, vshape, strides, entries = view
+    dynamic = _dynamic(b, op, shape, entries, 0)
+    dy = b.slot_of(op.inputs[4], op)
+    out = b.new_slot(op.outputs[0])
+    b.sources[op.outputs[0]] = out
+    if out.size and (_prod(vshape) < out.size or dynamic):   # else dy covers every element
+        source, name = library(b, "copy", out.dtype, "fill")
+        zero = np.zeros((), np.uint8 if out.dtype.name == "bool" else out.dtype.as_numpy_dtype)
+        b.launch(source, name, [out, zero[()], np.int64(out.size)], (_up(out.size, 64),))
+    _copy(b, out, dy, vshape, base, strides, 0, _strides(vshape), dynamic)
+
+
+@rule("Tile")
+def _tile(b, op):
+    """A view of 2 * rank dims: [m0, d0, m1, d1, ...] with stride 0 on the m's."""
+    shape, multiples = b.shape(op.inputs[0]), _static_ints(b, op.inputs[1])
+    if shape is None or multiples is None or len(multiples) != len(shape) or \
+            min(multiples, default=0) < 0:
+        return False
+    st = _strides(shape)
+    dims = [v for m, d in zip(multiples, shape) for v in (m, d)]
+    strides = [v for s in st for v in (0, s)]
+    _view_out(b, op.outputs[0], b.slot_of(op.inputs[0], op), dims, 0, strides)
+
+
+@rule("ReverseV2")
+def _reverse(b, op):
+    shape, axes = b.shape(op.inputs[0]), _static_ints(b, op.inputs[1])
+    if shape is None or axes is None or not all(-len(shape) <= a < len(shape) for a in axes):
+        return False
+    axes = [a % len(shape) for a in axes]
+    if len(set(axes)) != len(axes):
+        return False
+    st, base = _strides(shape), 0
+    for a in axes:
+        base += (shape[a] - 1) * st[a]
+        st[a] = -st[a]
+    _view_out(b, op.outputs[0], b.slot_of(op.inputs[0], op), shape,
+              base if _prod(shape) else 0, st)
+
+
+def _split_outputs(b, op, x, axis, sizes):
+    """Outputs = consecutive pieces of x along axis."""
+    shape = b.shape(x)
+    src, st, offset = b.slot_of(x, op), _strides(shape), 0
+    for t, n in zip(op.outputs, sizes):
+        dims = list(shape)
+        dims[axis] = n
+        _view_out(b, t, src, dims, offset * st[axis], st)
+        offset += n
+
+
+def _axis(b, t, rank):
+    axis = b.host_value(t)
+    if axis is None or np.size(axis) != 1:
+        return None
+    axis = int(np.asarray(axis).ravel()[0])
+    return axis % rank if -rank <= axis < rank else None
+
+
+@rule("Split")
+def _split(b, op):
+    x, n = op.inputs[1], op.attrs["num_split"]
+    shape = b.shape(x)
+    axis = None if shape is None or not shape else _axis(b, op.inputs[0], len(shape))
+    if axis is None or shape[axis] % n:
+        return False
+    _split_outputs(b, op, x, axis, [shape[axis] // n] * n)
+
+
+@rule("SplitV")
+def _split_v(b, op):
+    x = op.inputs[0]
+    shape, sizes = b.shape(x), _static_ints(b, op.inputs[1])
+    axis = None if shape is None or not shape else _axis(b, op.inputs[2], len(shape))
+    if axis is None or sizes is None or len(sizes) != op.attrs["num_split"] or \
+            sizes.count(-1) > 1 or min(sizes, default=0) < -1:
+        return False
+    known = sum(s for s in sizes if s != -1)
+    if (known != shape[axis]) if -1 not in sizes else known > shape[axis]:
+        return False
+    _split_outputs(b, op, x, axis, [shape[axis] - known if s == -1 else s for s in sizes])
+
+
+@rule("Unpack")
+def _unpack(b, op):
+    x = op.inputs[0]
+    shape, num = b.shape(x), op.attrs["num"]
+    if shape is None or not shape or not -len(shape) <= op.attrs["axis"] < len(shape):
+        return False
+    axis = op.attrs["axis"] % len(shape)
+    if shape[axis] != num:
+        return False
+    src, st = b.slot_of(x, op), _strides(shape)
+    for k, t in enumerate(op.outputs):
+        _view_out(b, t, src, shape[:axis] + shape[axis + 1:], k * st[axis],
+                  st[:axis] + st[axis + 1:])
+
+
+def _place_parts(b, op, parts, out_t, axis, stacked):
+    """Each part copied into its place in out along axis (a new axis when stacked)."""
+    out = b.new_slot(out_t)
+    b.sources[out_t] = out
+    ost = _strides(out.shape)
+    if len(parts) == 1:
+        out.alias_of = b.slot_of(parts[0], op)
+        return
+    offset = 0
+    for t in parts:
+        shape = b.shape(t)
+        src = b.slot_of(t, op)
+        dst = ost[:axis] + ost[axis + 1:] if stacked else ost
+        _copy(b, out, src, shape, offset * ost[axis], dst, 0, _strides(shape))
+        offset += 1 if stacked else shape[axis]
+
+
+@rule("ConcatV2")
+def _concat(b, op):
+    parts = list(op.inputs[:-1])
+    shapes, out_shape = [b.shape(t) for t in parts], b.shape(op.outputs[0])
+    if out_shape is None or not out_shape or any(s is None for s in shapes):
+        return False
+    axis = _axis(b, op.inputs[-1], len(out_shape))
+    if axis is None or any(len(s) != len(out_shape) or
+                           s[:axis] + s[axis + 1:] != out_shape[:axis] + out_shape[axis + 1:]
+                           for s in shapes) or sum(s[axis] for s in shapes) != out_shape[axis]:
+        return False
+    _place_parts(b, op, parts, op.outputs[0], axis, False)
+
+
+@rule("Pack")
+def _pack(b, op):
+    parts, out_shape = list(op.inputs), b.shape(op.outputs[0])
+    if out_shape is None or any(b.shape(t) is None for t in parts):
+        return False
+    axis = op.attrs["axis"]
+    if not -len(out_shape) <= axis < len(out_shape):
+        return False
+    axis %= len(out_shape)
+    if any(b.shape(t) != out_shape[:axis] + out_shape[axis + 1:] for t in parts):
+        return False
+    _place_parts(b, op, parts, op.outputs[0], axis, True)
+
+
+# ---------------------------------------------------------------- pads
+_MIRROR = {"REFLECT": 1, "SYMMETRIC": 2}
+
+
+def _paddings(b, op, rank):
+    value = b.host_value(op.inputs[1])
+    if value is None or np.size(value) != 2 * rank:
+        return None
+    value = np.asarray(value, dtype=np.int64).reshape(rank, 2)
+    return None if (value < 0).any() else [(int(a), int(c)) for a, c in value]
+
+
+@rule("Pad", "PadV2", "MirrorPad")
+def _pad(b, op):
+    shape = b.shape(op.inputs[0])
+    pads = None if shape is None else _paddings(b, op, len(shape))
+    if pads is None:
+        return False
+    mode = _MIRROR[op.attrs["mode"]] if op.type == "MirrorPad" else 0
+    if mode and any(max(p) >= d if mode == 1 else max(p) > d for p, d in zip(pads, shape)):
+        return False
+    x = b.slot_of(op.inputs[0], op)
+    if not any(a or c for a, c in pads):
+        return _view_out(b, op.outputs[0], x, shape, 0, _strides(shape))
+    value = b.slot_of(op.inputs[2], op) if op.type == "PadV2" else \
+        _const(b, [0], op.outputs[0].dtype)
     out = b.new_slot(op.outputs[0])
     b.sources[op.outputs[0]] = out
     if not out.size:
         return
-    ctype, itype = codegen.c_type(out.dtype), codegen.c_type(op.inputs[1].dtype)
-    name = f"gather_{len(b.units)}"
-    source = f"""__kernel void {name}(__global {ctype}* out, __global const {ctype}* params,
-                     __global const {itype}* indices, __global int* flag) {{
-    const long g = get_global_id(0);
-    if (g >= {out.size}) return;
-    const long o = g / {m * inner}, j = (g / {inner}) % {m}, i = g % {inner};
-    const long k = indices[j];
-    if (k < 0 || k >= {n}) {{ flag[0] = 1; out[g] = 0; return; }}
-    out[g] = params[(o * {n} + k) * {inner} + i];
-}}
-"""
-    b.launch(source, name, [out, params, indices, flag], (out.size,))
+    dims = []   # (out, in, before); neighbouring unpadded dims merge, dims of 1 go
+    for d, (a, c) in zip(shape, pads):
+        if d == 1 and not a and not c:
+            continue
+        if dims and not (a or c) and dims[-1][0] == dims[-1][1]:
+            dims[-1] = (dims[-1][0] * d, dims[-1][1] * d, 0)
+        else:
+            dims.append((d + a + c, d, a))
+    dims = [(1, 1, 0)] * max(2 - len(dims), 0) + dims   # the kernel wants rank >= 2
+    more = _const(b, [v[k] for k in range(3) for v in dims[:-2]] or [0])
+    source, name = library(b, "array", out.dtype, "pad")
+    b.launch(source, name, [out, x, value, np.int32(mode)] +
+             [np.int64(v) for v in dims[-1] + dims[-2]] + [more, np.int32(len(dims) - 2)],
+             (_up(dims[-1][0]), dims[-2][0], _prod([v[0] for v in dims[:-2]])))
 
 
-@rule("UnsortedSegmentSum")
-def _segment_sum(b, op):
-    """The scatter-add gradient of gather, deterministic: each output element sums the
-    rows whose id is its segment (no atomics, so the order of additions is fixed)."""
-    num = b.host_value(op.inputs[2])
-    data_shape, id_shape = b.shape(op.inputs[0]), b.shape(op.inputs[1])
-    if num is None:
+@rule("MirrorPadGrad")
+def _mirror_pad_grad(b, op):
+    """dy's borders folded back, one axis after another (as the reference does)."""
+    shape = b.shape(op.inputs[0])
+    pads = None if shape is None else _paddings(b, op, len(shape))
+    if pads is None or op.attrs["mode"] not in _MIRROR:
         return False
-    num, n_ids = int(num), int(np.prod(id_shape))
-    inner = int(np.prod(data_shape[len(id_shape):]))
-    if num * inner * n_ids > 2e8:
-        return False   # too many passes over the ids: numpy's add.at on the host wins
-    data, ids = b.slot_of(op.inputs[0], op), b.slot_of(op.inputs[1], op)
-    flag = b.error_flag(op, _bad_index_message(ids, num, False, "segment_ids{where} is out "
-                                                                "of range [0, {n})"),
-                        keep=[ids])
+    edge = _MIRROR[op.attrs["mode"]] - 1
+    lens = [d - a - c for d, (a, c) in zip(shape, pads)]
+    if any(n < 0 or (a or c) and max(a, c) > n - 1 + edge for n, (a, c) in zip(lens, pads)):
+        return False
+    src = b.slot_of(op.inputs[0], op)
     out = b.new_slot(op.outputs[0])
     b.sources[op.outputs[0]] = out
-    if not out.size:
+    folded = [k for k, p in enumerate(pads) if p != (0, 0)]
+    if not folded:
+        out.alias_of = src
         return
-    ctype, itype = codegen.c_type(out.dtype), codegen.c_type(op.inputs[1].dtype)
-    name = f"segment_sum_{len(b.units)}"
-    source = f"""__kernel void {name}(__global {ctype}* out, __global const {ctype}* data,
-                     __global const {itype}* ids, __global int* flag) {{
-    const long g = get_global_id(0);
-    if (g >= {out.size}) return;
-    const long s = g / {inner}, i = g % {inner};
-    {ctype} acc = 0;
-    for (long j = 0; j < {n_ids}; ++j) {{
-        const long id = ids[j];
-        if (id >= {num}) flag[0] = 1;
-        if (id == s) acc += data[j * {inner} + i];
-    }}
-    out[g] = acc;
-}}
-"""
-    b.launch(source, name, [out, data, ids, flag], (out.size,))
+    current = list(shape)
+    for k in folded:
+        current[k] = lens[k]
+        dst = out if k == folded[-1] else Slot(current, out.dtype)
+        if dst.size:
+            source, name = library(b, "array", out.dtype, "mirror_fold")
+            inner = _prod(current[k + 1:])
+            grid, flat = _grid(_prod(current[:k]), lens[k], inner)
+            args = [shape[k], lens[k], inner, pads[k][0], pads[k][1], edge]
+            b.launch(source, name, [dst, src] + [np.int64(a) for a in args] + [np.int32(flat)],
+                     grid)
+        src = dst
+
+
+@rule("Range")
+def _range(b, op):
+    """A range too long to fold on the host (its bounds are known: its shape is)."""
+    values = [b.host_value(t) for t in op.inputs]
+    shape = b.shape(op.outputs[0])
+    if any(v is None for v in values) or shape is None:
+        return False
+    dtype = op.outputs[0].dtype.as_numpy_dtype
+    start, limit, delta = (np.asarray(v).astype(dtype).reshape(())[()] for v in values)
+    with np.errstate(all="ignore"):
+        # numpy's own count (in the element type: float32 bounds count in float32)
+        count = np.ceil((limit - start) / delta) if delta else np.nan
+    if not np.isfinite(count) or max(int(count), 0) != shape[0]:
+        return False   # the host reports the error (or its numpy count differs)
+    second = dtype(start + delta)
+    out = b.new_slot(op.outputs[0])
+    b.sources[op.outputs[0]] = out
+    if out.size:
+        source, name = library(b, "array", out.dtype, "range")
+        b.launch(source, name, [out, start, second, np.int64(out.size)], (_up(out.size, 64),))
+
+
+from . import lower_gather  # noqa: E402,F401  (gather, segment sums, one-hot)
