@@ -60,15 +60,19 @@ def _broadcast_index(leaf_shape, out_shape, index_vars):
     return " + ".join(terms) or "0"
 
 
+def _split_index(flat, shape):
+    """C expressions of the coordinates of flat index `flat` in a row-major `shape`."""
+    out = []
+    for axis, (d, stride) in enumerate(zip(shape, _strides(shape))):
+        value = f"{flat} / {stride}" if stride != 1 else flat
+        out.append(f"({value}) % {d}" if axis > 0 else value)
+    return out
+
+
 def _coordinates(shape, flat="i"):
     """C statements splitting a flat index into coordinates c0, c1, ..."""
-    lines, strides = [], _strides(shape)
-    for axis, (d, stride) in enumerate(zip(shape, strides)):
-        value = f"{flat} / {stride}" if stride != 1 else flat
-        if axis > 0:
-            value = f"({value}) % {d}"
-        lines.append(f"    const long c{axis} = {value};")
-    return lines
+    return [f"    const long c{axis} = {value};"
+            for axis, value in enumerate(_split_index(flat, shape))]
 
 
 def fused_elementwise(name, nodes, leaves, out_shape, out_ctype):
@@ -131,23 +135,12 @@ def reduction(name, kind, in_shape, axes, ctype, parts=1, scale=None, pre=None):
              "    const long g = get_global_id(0);",
              f"    if (g >= {n_out * parts}) return;",
              f"    const long o = g / {parts};", f"    const long part = g % {parts};"]
-    base = []
-    for j, (a, d) in enumerate(zip(kept, kept_shape)):
-        inner = int(np.prod(kept_shape[j + 1:]))
-        value = f"o / {inner}" if inner != 1 else "o"
-        if j > 0:
-            value = f"({value}) % {d}"
-        base.append(f"({value}) * {strides[a]}")
+    base = [f"({value}) * {strides[a]}"
+            for a, value in zip(kept, _split_index("o", kept_shape))]
     lines.append(f"    const long base = {' + '.join(base) or '0'};")
     lines.append(f"    {ctype} acc = ({ctype})({identity});")
     lines.append(f"    for (long r = part; r < {n_red}; r += {parts}) {{")
-    offs = []
-    for j, (a, d) in enumerate(zip(axes, red_shape)):
-        inner = int(np.prod(red_shape[j + 1:]))
-        value = f"r / {inner}" if inner != 1 else "r"
-        if j > 0:
-            value = f"({value}) % {d}"
-        offs.append(f"({value}) * {strides[a]}")
+    offs = [f"({value}) * {strides[a]}" for a, value in zip(axes, _split_index("r", red_shape))]
     lines.append(f"        {ctype} x = in[base + {' + '.join(offs) or '0'}];")
     if pre is not None:
         lines.append(f"        x = {pre};")
