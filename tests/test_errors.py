@@ -165,8 +165,6 @@ def test_broadcast_shape_mismatch(model):
 
 
 def test_concat_shape_mismatch(model):
-    if not hasattr(tf, "concat"):
-        pytest.skip("tf.concat is not available yet")
     w, step, sess = model
     with pytest.raises(ValueError, match="'concat'") as e:
         tf.concat([tf.ones([2, 3]), tf.ones([3, 2])], 0)
