@@ -19,6 +19,8 @@ from .ops.check_ops import check_numerics, debugging
 from .ops.constant_ops import (constant, group, identity, no_op, placeholder,
                                placeholder_with_default, stop_gradient)
 from .ops.constant_ops import tuple_ as tuple  # noqa: A004
+from .ops.conditional import cond
+from .ops.control_flow import while_loop
 from .ops.elementwise import (abs, add, cast, ceil, cos, div, divide, elu, equal, exp,  # noqa: A004
                               floor, floordiv, floormod, greater, greater_equal, less,
                               less_equal, log, log1p, logical_and, logical_not, logical_or,

@@ -61,8 +61,9 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
                 if op_def.gradient is None:
                     raise LookupError(f"No gradient defined for operation '{op.name}' "
                                       f"(op type: {op.type})")
-                out_grads = [g if g is not None else shape_ops.zeros_like(t)
-                             for g, t in zip(out_grads, op.outputs)]
+                # (A variant output, a loop's record, has no gradient to stand in for.)
+                out_grads = [g if g is not None or t.dtype == dtypes.variant
+                             else shape_ops.zeros_like(t) for g, t in zip(out_grads, op.outputs)]
                 with graph.name_scope(op.name + "_grad"):
                     in_grads = op_def.gradient(op, *out_grads)
                 if len(in_grads) != len(op.inputs):

@@ -72,9 +72,12 @@ int64 = DType("int64", np.int64)
 uint8 = DType("uint8", np.uint8)
 bool = DType("bool", np.bool_)  # noqa: A001 - TF's name
 string = DType("string", np.object_)
+# An opaque host object (a TensorArray's list, a loop's per-iteration record), held in a
+# 0-d object array.
+variant = DType("variant", np.object_)
 half, double = float16, float64
 
-_ALL = [float16, float32, float64, int8, int16, int32, int64, uint8, bool, string]
+_ALL = [float16, float32, float64, int8, int16, int32, int64, uint8, bool, variant, string]
 _BY_NAME = {d.name: d for d in _ALL}
 _BY_NAME.update(half=float16, double=float64)
 _BY_NP = {d._np: d for d in _ALL}

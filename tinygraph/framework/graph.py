@@ -266,6 +266,14 @@ class Graph:
     def building_function(self):
         return False
 
+    @property
+    def root(self):
+        """The outermost graph: this one, unless this is a loop's or branch's sub-graph."""
+        return self
+
+    def encloses(self, graph):
+        return graph is self
+
 
 def _canonical_device(spec):
     """TF's spelling of a device string: "/cpu:0" -> "/device:CPU:0"."""
@@ -316,14 +324,19 @@ def get_default_session():
     return stack[-1] if stack else None
 
 
+def _graph_for(values):
+    """The graph new ops on `values` go to: the first tensor's graph, or the default
+    graph when that is a sub-graph nested in it (the tensor will be captured)."""
+    default = get_default_graph()
+    for v in values:
+        if isinstance(v, Tensor):
+            return default if default.encloses(v.graph) else v.graph
+    return default
+
+
 def name_scope(name, default_name=None, values=None):
     """TF1's name_scope(name, default_name, values): picks the graph from `values`."""
-    graph = get_default_graph()
-    for v in values or ():
-        if isinstance(v, Tensor):
-            graph = v.graph
-            break
-    return graph.name_scope(name if name is not None else default_name)
+    return _graph_for(values or ()).name_scope(name if name is not None else default_name)
 
 
 def control_dependencies(control_inputs):
@@ -352,8 +365,7 @@ def get_collection_ref(key):
 
 def make_op(op_type, inputs, attrs=None, name=None):
     """Creates an op in the default graph (or the inputs' graph) and returns it."""
-    graph = inputs[0].graph if inputs else get_default_graph()
-    return graph.create_op(op_type, inputs, attrs, name)
+    return _graph_for(inputs).create_op(op_type, inputs, attrs, name)
 
 
 def make_tensor(op_type, inputs, attrs=None, name=None):

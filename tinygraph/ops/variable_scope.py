@@ -3,6 +3,7 @@ import contextlib
 import enum
 
 from ..framework import dtypes
+from ..framework.func_graph import init_scope
 from ..framework.graph import get_default_graph
 from ..framework.tensor_shape import as_shape
 from . import init_ops
@@ -95,7 +96,6 @@ class _VariableStore:
         return v
 
     def _create(self, name, shape, dtype, initializer, trainable, collections, constraint):
-        graph = get_default_graph()
         if initializer is None:
             initializer = init_ops.GlorotUniform() if dtype.is_floating else init_ops.Zeros()
         if isinstance(initializer, type):
@@ -112,14 +112,15 @@ class _VariableStore:
                 if not shape.is_compatible_with(initializer.shape):
                     raise ValueError(f"Initializer for variable {name} has shape "
                                      f"{initializer.shape} but shape {shape} was requested")
-        # Variable names depend on the variable scope only, not on the name scope.
-        old_stack = graph._name_stack
-        graph._name_stack = ""
-        try:
-            v = Variable(init_value, trainable=trainable, collections=collections, name=name,
-                         dtype=var_dtype, constraint=constraint)
-        finally:
-            graph._name_stack = old_stack
+        with init_scope() as graph:
+            # Variable names depend on the variable scope only, not on the name scope.
+            old_stack = graph._name_stack
+            graph._name_stack = ""
+            try:
+                v = Variable(init_value, trainable=trainable, collections=collections,
+                             name=name, dtype=var_dtype, constraint=constraint)
+            finally:
+                graph._name_stack = old_stack
         self.variables[name] = v
         return v
 
@@ -156,8 +157,9 @@ def variable_scope(name_or_scope=None, default_name=None, values=None, initializ
     if reuse is not None and reuse is not True and reuse is not AUTO_REUSE:
         raise ValueError("The reuse parameter must be True or False or None.")
     graph = get_default_graph()
-    if values:
-        graph = next((v.graph for v in values if hasattr(v, "graph")), graph)
+    if values:   # the values' graph, unless it encloses the (loop body) default graph
+        found = next((v.graph for v in values if hasattr(v, "graph")), graph)
+        graph = graph if graph.encloses(found) else found
     store = _store(graph)
     parent = store.scope
     reopened = isinstance(name_or_scope, VariableScope)

@@ -3,6 +3,7 @@ import numpy as np
 
 from ..framework import dtypes
 from ..framework.errors import InvalidArgumentError
+from ..framework.func_graph import init_scope
 from ..framework.graph import GraphKeys, get_default_graph, make_op, make_tensor, name_scope
 from ..framework.operation import Tensor, convert_to_tensor, register_tensor_conversion_function
 from ..framework.registry import OpDef, VariableRef
@@ -140,8 +141,7 @@ class Variable:
             raise ValueError("initial_value must be specified.")
         dtype = None if dtype is None else dtypes.as_dtype(dtype)
         from_fn = callable(initial_value)
-        graph = get_default_graph()
-        with graph.control_dependencies(None), name_scope(
+        with init_scope() as graph, name_scope(
                 name, "Variable", [] if from_fn else [initial_value]) as scope:
             if from_fn:
                 with graph.name_scope("Initializer"):

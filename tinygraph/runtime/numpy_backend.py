@@ -21,6 +21,13 @@ class NumpyPlan:
         """feed_values: arrays in the order of `feeds`. Returns one value per fetch (None
         for ops). Variables change only if the whole run succeeds."""
         ctx = RunContext(state)
+        results = self.evaluate(feed_values, ctx)
+        ctx.commit()
+        return results
+
+    def evaluate(self, feed_values, ctx):
+        """The fetched values, reading and writing variables through `ctx` (a run's
+        context: also how a loop body runs inside its loop op)."""
         env = dict(zip(self.feeds, feed_values))
         for op, op_def in self.steps:
             inputs = []
@@ -47,7 +54,6 @@ class NumpyPlan:
                 value = ctx.read_initialized(value.name, f.op)
             results.append(np.array(value, copy=True) if isinstance(value, np.ndarray)
                            else np.asarray(value))
-        ctx.commit()
         return results
 
 

@@ -17,7 +17,20 @@ class SessionState:
 
 
 class VariableReads:
-    """read_initialized() for a context that defines read_variable(name)."""
+    """read_initialized() for a context that defines read_variable(name), and call() for
+    the ops that run sub-graphs (loops, conditionals)."""
+
+    def call(self, fetches, feeds, values):
+        """Runs the sub-graph that computes `fetches` from `feeds` (tensors of a loop body
+        or branch) with the reference ops, in this run: its random streams and variables.
+        The plan is built once per (fetches, feeds) and kept on the sub-graph."""
+        from .numpy_backend import NumpyPlan
+        key = (tuple(fetches), tuple(feeds))
+        plans = fetches[0].graph.__dict__.setdefault("_call_plans", {})
+        plan = plans.get(key)
+        if plan is None:
+            plan = plans[key] = NumpyPlan(list(fetches), list(feeds))
+        return plan.evaluate(values, self)
 
     def read_initialized(self, name, consumer):
         value = self.read_variable(name)

@@ -1,0 +1,123 @@
+"""FuncGraph: the sub-graph a loop body, a loop condition or a cond branch is built in.
+
+A functional control-flow op (While, If) holds its sub-graphs as attributes. Each
+sub-graph is a Graph of its own, but it shares with the graph that holds it (its root)
+everything TF1 kept per graph: unique names (so `rnn/while/...` names are unique in the
+whole program), op ids (so seeds follow TF1's op order), the graph seed, collections and
+the variable store. A tensor from an enclosing graph used inside is captured: it becomes
+an input of the control-flow op and a placeholder inside."""
+import contextlib
+
+from .graph import Graph, get_default_graph
+
+
+class FuncGraph(Graph):
+    def __init__(self, outer_graph, name_stack):
+        super().__init__()
+        self.outer_graph = outer_graph
+        root = outer_graph.root
+        self._root = root
+        self._names_in_use = root._names_in_use
+        self._collections = root._collections
+        self._variable_store = _variable_store(root)
+        self._name_stack = self.base_scope = name_stack
+        self.captures = {}   # tensor of the enclosing graph -> placeholder in here
+        self.inputs = []     # the placeholders of loop variables / branch arguments
+        self.outputs = []
+        self.sealed_by = None   # the op that holds this graph, once it is made
+
+    @property
+    def root(self):
+        return self._root
+
+    @property
+    def seed(self):
+        return self._root.seed
+
+    @seed.setter
+    def seed(self, value):
+        # Graph.__init__ sets seed = None before _root exists.
+        if "_root" in self.__dict__:
+            self._root.seed = value
+
+    @property
+    def _last_id(self):
+        return self._root._last_id
+
+    @_last_id.setter
+    def _last_id(self, value):
+        if "_root" in self.__dict__:
+            self._root._last_id = value
+
+    @property
+    def version(self):
+        return self._root.version
+
+    @version.setter
+    def version(self, value):
+        if "_root" in self.__dict__:
+            self._root.version = value
+
+    @property
+    def building_function(self):
+        return True
+
+    def encloses(self, graph):
+        """Whether `graph` is this graph or one it is nested in."""
+        g = self
+        while g is not None:
+            if g is graph:
+                return True
+            g = getattr(g, "outer_graph", None)
+        return False
+
+    def create_op(self, op_type, inputs, attrs=None, name=None):
+        self._root._check_not_finalized()
+        inputs = [self.capture(t) if t.graph is not self and self.encloses(t.graph) else t
+                  for t in inputs]
+        return super().create_op(op_type, inputs, attrs, name)
+
+    def capture(self, tensor):
+        """The placeholder that stands for `tensor` (of an enclosing graph) in here."""
+        outer = tensor if tensor.graph is self.outer_graph else \
+            self.outer_graph.capture(tensor)
+        inner = self.captures.get(outer)
+        if inner is None:
+            if self.sealed_by is not None:
+                raise ValueError(f"{self.sealed_by.name}: {tensor.name}, from outside, is used "
+                                 f"inside after {self.sealed_by.name} was built")
+            inner = self.placeholder(outer.dtype, outer.shape, "Enter")
+            self.captures[outer] = inner
+        return inner
+
+    def placeholder(self, dtype, shape, name):
+        """A placeholder at the top of the sub-graph's scope ("rnn/while/Enter"),
+        whatever scope and control dependencies the caller is in."""
+        from .tensor_shape import as_shape
+        old, self._name_stack = self._name_stack, self.base_scope
+        try:
+            with self.control_dependencies(None):
+                op = super().create_op("Placeholder", [], {"dtype": dtype,
+                                                           "shape": as_shape(shape)}, name)
+        finally:
+            self._name_stack = old
+        return op.outputs[0]
+
+
+def _variable_store(root):
+    from ..ops.variable_scope import _store
+    return _store(root)
+
+
+@contextlib.contextmanager
+def init_scope():
+    """Where variables and their initializers are made: the outermost graph, outside
+    every control dependency (as TF1 lifts them out of loops and conditionals)."""
+    graph = get_default_graph()
+    root = graph.root
+    if root is graph:
+        with graph.control_dependencies(None):
+            yield graph
+        return
+    with root.as_default(), root.control_dependencies(None):
+        yield root

@@ -1,0 +1,227 @@
+"""tf.while_loop as one functional op, While, that holds its condition and body in one
+sub-graph (a FuncGraph: the loop variables are its placeholders, tensors from outside
+are captured), and its gradient WhileGrad, which runs the body's gradient backwards over
+the iterations the forward run recorded."""
+import numpy as np
+
+from ..framework import dtypes, nest
+from ..framework.errors import InvalidArgumentError
+from ..framework.graph import make_op, name_scope
+from ..framework.operation import Tensor, convert_to_tensor
+from ..framework.registry import OpDef
+from ..framework.tensor_shape import TensorShape, as_shape
+from .subgraphs import (SubgraphGradient, fill_gradients, flat_tensors, new_subgraph,
+                        recorded, repack, unbox, variant)
+
+
+class While(OpDef):
+    """Inputs: the loop variables' initial values, then the captured tensors. Outputs:
+    the loop variables' final values, then a variant recording each iteration's inputs
+    (and stateful outputs) for WhileGrad; a run records only when something uses it."""
+    type = "While"
+    stateful = True
+
+    def infer(op):
+        return [(s, t.dtype) for s, t in zip(op.attrs["shapes"], op.attrs["inputs"])] + \
+            [((), dtypes.variant)]
+
+    @classmethod
+    def compute(cls, op, inputs, ctx):
+        a = op.attrs
+        n = len(a["inputs"])
+        feeds = a["inputs"] + a["captured"]
+        values, captured = list(inputs[:n]), list(inputs[n:])
+        body = a["outputs"] + a["recorded"]
+        history = [] if op.outputs[n].consumers() else None
+        while ctx.call([a["cond"]], feeds, values + captured)[0]:
+            out = ctx.call(body, feeds, values + captured)
+            if history is not None:
+                history.append((values, out[n:]))
+            _check_shapes(op, out[:n])
+            values = out[:n]
+        return values + [variant(history)]
+
+    def gradient(op, *dys):
+        a = op.attrs
+        n = len(a["inputs"])
+        if not a["back_prop"]:
+            return [None] * len(op.inputs)
+        grad = a.get("gradient")
+        if grad is None:   # built once per loop, inside its sub-graph
+            grad = a["gradient"] = SubgraphGradient(
+                a["graph"], a["outputs"], a["inputs"] + a["captured"])
+        float_vars = [i for i, t in enumerate(a["inputs"]) if t.dtype.is_floating]
+        float_caps = [j for j, t in enumerate(a["captured"]) if t.dtype.is_floating]
+        dys = [dys[i] for i in float_vars]
+        out = make_op("WhileGrad", [op.outputs[n]] + list(op.inputs[n:]) + dys,
+                      {"forward": op}, name=None).outputs
+        result = [None] * len(op.inputs)
+        for k, i in enumerate(float_vars):
+            result[i] = out[k]
+        for k, j in enumerate(float_caps):
+            result[n + j] = out[len(float_vars) + k]
+        return result
+
+
+def _check_shapes(op, values):
+    for t, shape, v in zip(op.attrs["user_vars"], op.attrs["shapes"], values):
+        if not shape.is_compatible_with(np.shape(v)):
+            raise InvalidArgumentError(
+                None, op, f"The loop variable that enters as '{t.name}' has shape "
+                          f"{tuple(np.shape(v))} in an iteration, outside its shape invariant "
+                          f"{shape}.")
+
+
+class WhileGrad(OpDef):
+    """Inputs: the forward loop's record, its captured tensors, then the gradients of its
+    float loop variables. Outputs: the gradients of the float initial values, then of the
+    float captured tensors."""
+    type = "WhileGrad"
+    stateful = True
+
+    def infer(op):
+        a = op.attrs["forward"].attrs
+        return [(t.shape, t.dtype) for t in a["gradient"].inputs]
+
+    @classmethod
+    def compute(cls, op, inputs, ctx):
+        fa = op.attrs["forward"].attrs
+        grad = fa["gradient"]
+        n, m = len(fa["inputs"]), len(fa["captured"])
+        history, captured, dys = unbox(inputs[0]), list(inputs[1:1 + m]), inputs[1 + m:]
+        fetches, present = grad.fetches()
+        feeds = fa["inputs"] + fa["captured"] + fa["recorded"] + grad.grad_ys
+        float_vars = [i for i, t in enumerate(fa["inputs"]) if t.dtype.is_floating]
+        float_caps = [j for j, t in enumerate(fa["captured"]) if t.dtype.is_floating]
+        g_vars = [np.asarray(d) for d in dys]
+        g_caps = [np.zeros_like(captured[j]) for j in float_caps]
+        for values, record in reversed(history):
+            out = ctx.call(fetches, feeds, values + captured + record + g_vars) \
+                if fetches else []
+            grads = fill_gradients(out, present, [values[i] for i in float_vars] +
+                                   [captured[j] for j in float_caps])
+            g_vars = grads[:len(float_vars)]
+            g_caps = [acc + g for acc, g in zip(g_caps, grads[len(float_vars):])]
+        return g_vars + g_caps
+
+
+def _shape_less_or_equal(shape, invariant):
+    """Whether `shape` is at least as specific as `invariant` (TF1's loop-shape rule)."""
+    if invariant.ndims is None:
+        return True
+    if shape.ndims != invariant.ndims:
+        return False
+    return all(i is None or s == i for s, i in zip(shape.as_list(), invariant.as_list()))
+
+
+def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations=10,
+               back_prop=True, swap_memory=False, maximum_iterations=None, name=None,
+               return_same_structure=False):
+    """TF1's tf.while_loop: `body(*loop_vars)` while `cond(*loop_vars)`; loop_vars may
+    be nested (tuples, lists, namedtuples, TensorArrays)."""
+    if not callable(cond):
+        raise TypeError("cond must be callable.")
+    if not callable(body):
+        raise TypeError("body must be callable.")
+    if parallel_iterations < 1:
+        raise TypeError("parallel_iterations must be a positive integer.")
+    single = not nest.is_sequence(loop_vars)
+    structure = [loop_vars] if single else loop_vars
+    with name_scope(name, "while", [t for t in nest.flatten(structure)
+                                    if isinstance(t, Tensor)]) as scope:
+        inits = flat_tensors(structure)
+        shapes = _invariants(inits, shape_invariants, single)
+        counted = maximum_iterations is not None
+        if counted:   # as TF: a counter in front of the loop variables, checked first
+            limit = convert_to_tensor(maximum_iterations, dtype=dtypes.int32,
+                                      name="maximum_iterations")
+            inits, shapes = [_zero_counter()] + inits, [TensorShape([])] + shapes
+        graph = new_subgraph(scope)
+        with graph.as_default():
+            args = [graph.placeholder(t.dtype, s, "Identity") for t, s in zip(inits, shapes)]
+            packed = repack(structure, args[counted:])
+            pred = convert_to_tensor(cond(*packed))
+            if pred.dtype != dtypes.bool:
+                raise TypeError(f"while_loop: cond must return a boolean tensor, not "
+                                f"{pred.dtype.name}")
+            if pred.shape.ndims is not None and pred.shape.ndims != 0:
+                raise ValueError(f"while_loop: cond must return a scalar, not a tensor of "
+                                 f"shape {pred.shape}")
+            if counted:
+                from .elementwise import less, logical_and
+                pred = logical_and(less(args[0], limit), pred)
+            result = body(*packed)
+            if not nest.is_sequence(result):
+                result = [result]
+            nest.assert_same_structure(list(packed), list(result), check_types=False)
+            flat_result = flat_tensors(result)
+            if counted:
+                flat_result = [args[0] + 1] + flat_result
+            outputs = [_loop_output(graph, t, init, s)
+                       for t, init, s in zip(flat_result, inits, shapes)]
+        graph.inputs, graph.outputs = args, outputs
+        captures = list(graph.captures.items())
+        attrs = {"graph": graph, "cond": pred, "inputs": args, "outputs": outputs,
+                 "captured": [inner for _, inner in captures], "recorded": recorded(graph),
+                 "shapes": shapes, "user_vars": inits, "back_prop": back_prop,
+                 "parallel_iterations": parallel_iterations, "swap_memory": swap_memory}
+        op = make_op("While", inits + [outer for outer, _ in captures], attrs, name=scope)
+        graph.sealed_by = op
+    finals = repack(result, op.outputs[counted:len(inits)])
+    if return_same_structure:
+        return finals[0] if single else finals
+    return finals[0] if len(inits) - counted == 1 else finals
+
+
+def _zero_counter():
+    from .constant_ops import constant
+    return constant(0, dtype=dtypes.int32, name="iteration_counter")
+
+
+def _invariants(inits, shape_invariants, single):
+    if shape_invariants is None:
+        return [t.shape for t in inits]
+    given = [shape_invariants] if single and not nest.is_sequence(shape_invariants) \
+        else shape_invariants
+    given = [as_shape(s) for s in _flatten_shapes(given)]
+    if len(given) != len(inits):
+        raise ValueError(f"shape_invariants has {len(given)} shapes for {len(inits)} loop "
+                         f"variables")
+    for t, s in zip(inits, given):
+        if not _shape_less_or_equal(t.shape, s):
+            raise ValueError(f"The shape invariant specified for {t.name} is not compatible "
+                             f"with the initial shape of the loop variable. It enters the "
+                             f"loop with shape {t.shape}, but the specified shape invariant "
+                             f"is {s}.")
+    return given
+
+
+def _flatten_shapes(structure):
+    # A TensorShape (or a list of ints / None) is a leaf, not a sequence of dims.
+    if isinstance(structure, TensorShape) or structure is None or (
+            isinstance(structure, (list, tuple)) and
+            all(d is None or isinstance(d, (int, np.integer)) for d in structure)
+            and not _is_shape_list(structure)):
+        return [structure]
+    out = []
+    for s in (structure.values() if isinstance(structure, dict) else structure):
+        out.extend(_flatten_shapes(s))
+    return out
+
+
+def _is_shape_list(structure):
+    return len(structure) == 0   # [] is the shape of a scalar, a leaf
+
+
+def _loop_output(graph, t, init, shape):
+    if t.graph is not graph:   # the body returned a tensor from outside the loop
+        t = graph.capture(t)
+    if t.dtype != init.dtype:
+        raise TypeError(f"Input tensor '{init.name}' enters the loop with type "
+                        f"{init.dtype.name}, but has type {t.dtype.name} after one iteration.")
+    if not _shape_less_or_equal(t.shape, shape):
+        raise ValueError(f"Input tensor '{init.name}' enters the loop with shape {shape}, but "
+                         f"has shape {t.shape} after one iteration. To allow the shape to vary "
+                         f"across iterations, use the `shape_invariants` argument of "
+                         f"tf.while_loop to specify a less-specific shape.")
+    return t

@@ -1,0 +1,88 @@
+"""What the functional control-flow ops (While, If) share: building a sub-graph from a
+user's function, the values a run records for the backward pass, and the symbolic
+gradient of a sub-graph."""
+import numpy as np
+
+from ..framework import nest
+from ..framework.func_graph import FuncGraph
+from ..framework.operation import Tensor, convert_to_tensor
+from ..framework.registry import get_op_def
+
+
+def variant(value):
+    """A host object as a variant tensor's value: a 0-d object array holding it."""
+    box = np.empty((), object)
+    box[()] = value
+    return box
+
+
+def unbox(value):
+    return value[()] if isinstance(value, np.ndarray) and value.dtype == object else value
+
+
+def flat_tensors(structure, graph=None):
+    """The leaves of a (nested) structure as tensors; a TensorArray stands for its flow."""
+    return [leaf.flow if hasattr(leaf, "_with_flow") else convert_to_tensor(leaf)
+            for leaf in nest.flatten(structure)]
+
+
+def repack(structure, tensors):
+    """`structure` with its leaves replaced by `tensors` (a TensorArray gets a new flow)."""
+    leaves = [old._with_flow(t) if hasattr(old, "_with_flow") else t
+              for old, t in zip(nest.flatten(structure), tensors)]
+    return nest.pack_sequence_as(structure, leaves)
+
+
+def recorded(graph):
+    """The tensors of `graph` whose values a run records for the backward pass besides
+    its inputs: outputs of stateful ops (random draws, inner loops), which recomputing
+    would not reproduce."""
+    return [t for op in graph.get_operations()
+            if op.type != "Placeholder" and get_op_def(op.type).stateful for t in op.outputs]
+
+
+def is_float(t):
+    return t.dtype.is_floating
+
+
+def new_subgraph(scope):
+    from ..framework.graph import get_default_graph
+    return FuncGraph(get_default_graph(), scope.rstrip("/"))
+
+
+class SubgraphGradient:
+    """The gradient of a sub-graph's float outputs with respect to its float inputs
+    (arguments and captures), built once inside the sub-graph: placeholders receive the
+    outputs' gradients, and `grads` holds one tensor (or None) per input."""
+
+    def __init__(self, graph, outputs, inputs):
+        from ..autodiff import gradients
+        self.outputs = [t for t in outputs if is_float(t)]
+        self.inputs = [t for t in inputs if is_float(t)]
+        with graph.as_default():
+            self.grad_ys = [graph.placeholder(t.dtype, t.shape, "grad_y")
+                            for t in self.outputs]
+            self.grads = gradients(self.outputs, self.inputs, grad_ys=self.grad_ys) \
+                if self.outputs and self.inputs else [None] * len(self.inputs)
+
+    def fetches(self):
+        """The gradients to fetch (a constant stand-in where one is None, to keep the
+        positions) and which of them are real."""
+        present = [g is not None for g in self.grads]
+        return [g for g in self.grads if g is not None], present
+
+
+def fill_gradients(values, present, like):
+    """Gradients in input order, with zeros where a gradient is None."""
+    it = iter(values)
+    return [next(it) if p else np.zeros_like(x) for p, x in zip(present, like)]
+
+
+def as_tensor_in(graph, value, dtype=None):
+    """`value` as a tensor of `graph` (capturing it if it comes from an enclosing graph)."""
+    t = value if isinstance(value, Tensor) else convert_to_tensor(value, dtype=dtype)
+    if t.graph is not graph:
+        t = graph.capture(t)
+    return t
+
+
