@@ -141,9 +141,22 @@ def test_empty_output_launches_nothing(dc, M, N):
     assert got.size == 0
 
 
-def test_enqueue_does_not_wait(dc):
+@pytest.fixture(scope="module")
+def async_dc(dc):
+    """A device whose driver runs commands on threads of its own (PoCL's "pthread"):
+    PoCL's "basic" driver runs them on the thread that enqueues or waits, where a
+    command gated on a user event cannot be enqueued from another thread."""
+    for p_index, platform in enumerate(cl.get_platforms()):
+        for d_index, device in enumerate(platform.get_devices()):
+            if device.name.startswith("pthread-"):
+                return get_device_context(f"{p_index}:{d_index}")
+    return dc
+
+
+def test_enqueue_does_not_wait(async_dc):
     """Gated on a user event, enqueue() must return while nothing can have run; a
     queue.finish() (or any host wait) inside it would block until the gate opens."""
+    dc = async_dc
     M, N, K = 40, 50, 60
     a, b = operands(M, N, K, False, False, 1)
     mf = cl.mem_flags

@@ -1,8 +1,8 @@
 """OpenCL devices: which one a session uses, its context and queue, and the programs and
 kernels built for it (once per process, and through on-disk caches once per machine).
 
-Import order matters: PoCL reads POCL_CACHE_DIR once, when it initialises (the first
-platform query). This module sets it before it imports pyopencl, and
+Import order matters: PoCL reads POCL_CACHE_DIR and POCL_DEVICES once, when it
+initialises (the first platform query). This module sets it before it imports pyopencl, and
 tinygraph/runtime/opencl/__init__.py imports this module first, so every tinygraph
 module that imports pyopencl (executor.py, matmul.py, ...) runs after it. Nothing else in
 tinygraph may import pyopencl, or query platforms, before this module is imported."""
@@ -19,6 +19,15 @@ def cache_dir():
 # POCL_CACHE_DIR wins). The second process to build a program loads it from there.
 if not os.environ.get("POCL_CACHE_DIR"):
     os.environ["POCL_CACHE_DIR"] = str(cache_dir() / "pocl")
+
+# PoCL's CPU drivers: "basic" runs each command on the thread that waits for it, so a
+# run's round trip costs a few microseconds; "pthread" spreads a kernel over every core,
+# but waking its workers costs 30-80 us per wait. The small graphs of recurrent networks
+# wait often and gain little from more cores, so "basic" comes first (the default CPU
+# device) and "pthread" second, for large matrices (`TINYGRAPH_DEVICE=P:D`). A user's own
+# POCL_DEVICES wins.
+if not os.environ.get("POCL_DEVICES"):
+    os.environ["POCL_DEVICES"] = "basic pthread"
 
 try:
     import pyopencl as cl
