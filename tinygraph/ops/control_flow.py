@@ -33,12 +33,18 @@ class While(OpDef):
         values, captured = list(inputs[:n]), list(inputs[n:])
         body = a["outputs"] + a["recorded"]
         history = [] if op.outputs[n].consumers() else None
-        while ctx.call([a["cond"]], feeds, values + captured)[0]:
+        # A counted loop (`i < limit`, i stepping by one) knows its trip count before it
+        # starts, so its condition is never evaluated.
+        trips = a["trip_count"](values, captured) if a["trip_count"] else None
+        done = 0
+        while done < trips if trips is not None else \
+                ctx.call([a["cond"]], feeds, values + captured)[0]:
             out = ctx.call(body, feeds, values + captured)
             if history is not None:
                 history.append((values, out[n:]))
             _check_shapes(op, out[:n])
             values = out[:n]
+            done += 1
         return values + [variant(history)]
 
     def gradient(op, *dys):
@@ -164,6 +170,7 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         attrs = {"graph": graph, "cond": pred, "inputs": args, "outputs": outputs,
                  "captured": [inner for _, inner in captures], "recorded": recorded(graph),
                  "shapes": shapes, "user_vars": inits, "back_prop": back_prop,
+                 "trip_count": _trip_count(pred, args, outputs, graph),
                  "parallel_iterations": parallel_iterations, "swap_memory": swap_memory}
         op = make_op("While", inits + [outer for outer, _ in captures], attrs, name=scope)
         graph.sealed_by = op
@@ -225,3 +232,44 @@ def _loop_output(graph, t, init, shape):
                          f"across iterations, use the `shape_invariants` argument of "
                          f"tf.while_loop to specify a less-specific shape.")
     return t
+
+
+def _trip_count(pred, args, outputs, graph):
+    """For a condition built from `i < limit` (and `and`s of such), where loop variable
+    i steps by one and limit is fixed: a function of the loop's initial values and
+    captured values that gives the number of iterations. None for any other condition."""
+    from .constant_ops import constant_value
+    captured = list(graph.captures.values())
+
+    def fixed(t):   # a value known before the loop starts: a constant or a capture
+        if t in captured:
+            k = captured.index(t)
+            return lambda values, caps: int(caps[k])
+        v = constant_value(t)
+        return None if v is None or np.ndim(v) else (lambda values, caps: int(v))
+
+    def steps_by_one(k):
+        out = outputs[k].op
+        if out.type not in ("Add", "AddV2") or args[k] not in out.inputs:
+            return False
+        other = out.inputs[1] if out.inputs[0] is args[k] else out.inputs[0]
+        v = constant_value(other)
+        return v is not None and np.ndim(v) == 0 and v == 1
+
+    def count(t):
+        op = t.op
+        if op.type == "LogicalAnd":
+            parts = [count(x) for x in op.inputs]
+            if None in parts:
+                return None
+            return lambda values, caps: min(p(values, caps) for p in parts)
+        if op.type != "Less" or not op.inputs[0].dtype.is_integer:
+            return None
+        i, limit = op.inputs
+        if i not in args or not steps_by_one(args.index(i)):
+            return None
+        k, end = args.index(i), fixed(limit)
+        if end is None:
+            return None
+        return lambda values, caps: max(0, end(values, caps) - int(values[k]))
+    return count(pred)

@@ -175,9 +175,12 @@ class OpenCLPlan:
         for kernel, index, r in self.dynamic_args:
             kernel.set_arg(index, self._buffer(r, state))
         keep_alive = []
+        env = {}      # slot root -> value computed (or fed) on the host
         for slot, value in zip(self.feed_slots, feed_values):
             host_array = self.host_arrays.get(slot.root())
-            if host_array is not None:
+            if slot.kind == "host":
+                env[slot] = value
+            elif host_array is not None:
                 np.copyto(host_array, value.reshape(host_array.shape))
             elif value.nbytes:
                 value = np.asarray(value, order="C")
@@ -188,7 +191,6 @@ class OpenCLPlan:
             kernel.set_arg(index, arg.fn(host))
         for flag in self.error_flags:
             cl.enqueue_copy(queue, self.buffers[flag.slot], _NO_ERROR, is_blocking=False)
-        env = {}
         invalid = set()   # variable buffers a host op left unset (it read an uninitialised one)
         for unit in self.units:
             if isinstance(unit, KernelUnit):
@@ -312,3 +314,16 @@ class _HostUnitContext(VariableReads):
 
     def random_stream(self, op):
         return self.host.random_stream(op)
+
+    def call(self, fetches, feeds, values):
+        """A loop body's or branch's sub-graph, run on this device: one plan per
+        (fetches, feeds, feed shapes), built once and kept on the sub-graph."""
+        device = self.plan.device
+        shapes = tuple(np.shape(v) for v in values)
+        key = (device, tuple(fetches), tuple(feeds), shapes)
+        plans = fetches[0].graph.__dict__.setdefault("_device_plans", {})
+        plan = plans.get(key)
+        if plan is None:
+            plan = plans[key] = OpenCLPlan(device, fetches[0].graph, list(fetches),
+                                           list(feeds), shapes, self.state)
+        return plan.run([np.asarray(v) for v in values], self.state)

@@ -40,7 +40,9 @@ class PlanBuilder:
         self.consumers = self._count_consumers(fetches)
         self.fetch_set = {f for f in fetches if not isinstance(f, Operation)}
         for t, shape in zip(self.feeds, feed_shapes):
-            self.sources[t] = Slot(shape, t.dtype, "feed")
+            # A value no kernel can hold (a variant: a loop's record) stays on the host.
+            self.sources[t] = Slot(shape, t.dtype,
+                                   "feed" if codegen.c_type(t.dtype) is not None else "host")
         for op in self.steps:
             self._lower(op)
         self.fetch_sources = [None if isinstance(f, Operation) else self.value_of(f, f.op)
