@@ -1,7 +1,10 @@
 """Per-run overhead of Session.run on a trivial graph (placeholder + 1), per backend:
 the median of many runs in one process.
 
-    python benchmarks/session_overhead.py [--repeats 2000]
+    python benchmarks/session_overhead.py [--repeats 2000] [--backends numpy opencl 0:1]
+
+A backend is "numpy", "opencl" (the default device) or a device's "P:D" indices from
+`python -m tinygraph devices` (on PoCL, 0:1 is the multi-threaded driver).
 """
 import argparse
 import statistics
