@@ -15,7 +15,7 @@ from .framework.tensor_shape import Dimension, TensorShape
 from .ops.array_ops import range_ as range  # noqa: A004
 from .ops.array_ops import (concat, invert_permutation, matrix_transpose, split, stack,
                             transpose, unstack)
-from .ops.check_ops import check_numerics, debugging
+from .ops.check_ops import Assert, check_numerics, debugging
 from .ops.constant_ops import (constant, group, identity, no_op, placeholder,
                                placeholder_with_default, stop_gradient)
 from .ops.constant_ops import tuple_ as tuple  # noqa: A004
@@ -35,7 +35,7 @@ from .ops.init_ops import (constant_initializer, glorot_normal_initializer,
                            random_normal_initializer, random_uniform_initializer,
                            truncated_normal_initializer, variance_scaling_initializer,
                            zeros_initializer)
-from .ops.layout_ops import expand_dims, pad, reverse, squeeze, tile
+from .ops.layout_ops import expand_dims, pad, reverse, reverse_sequence, squeeze, tile
 from .ops.layout_ops import reverse as reverse_v2
 from .ops.matmul import matmul
 from .ops.random_ops import random_normal, random_uniform, truncated_normal

@@ -53,6 +53,7 @@ class ShapePass:
 
     def __init__(self, steps, feeds, feed_shapes, variable_shapes):
         self.shapes, self.values = {}, {}
+        self.folded = set()   # ops fully computed here (also those without outputs)
         for t, s in zip(feeds, feed_shapes):
             self.shapes[t] = tuple(s)
         fed = set(feeds)
@@ -87,6 +88,7 @@ class ShapePass:
             if all(np.size(v) <= FOLD_LIMIT for v in outs):
                 for t, v in zip(op.outputs, outs):
                     self._set(t, v)
+                self.folded.add(op)
                 return
         concrete = [_Concrete(t, self.shapes.get(t), self.values.get(t))
                     for t in op.inputs]

@@ -3,6 +3,7 @@ mirrored), reverse, expand_dims and squeeze."""
 import numpy as np
 
 from ..framework import dtypes
+from ..framework.errors import InvalidArgumentError
 from ..framework.graph import make_tensor
 from ..framework.operation import Tensor, convert_to_tensor
 from ..framework.registry import OpDef
@@ -171,6 +172,66 @@ class ReverseV2(OpDef):
 def reverse(tensor, axis, name=None):
     return gen_op("ReverseV2", [("tensor", tensor, None), ("axis", axis, dtypes.int32)],
                   name=name).outputs[0]
+
+
+class ReverseSequence(OpDef):
+    """Reverses each batch row's first seq_lengths[b] entries along seq_dim."""
+    type = "ReverseSequence"
+
+    def infer(op):
+        x, lengths = op.inputs
+        rank, a = x.shape.ndims, op.attrs
+        if lengths.shape.ndims not in (None, 1):
+            raise shape_error(op, f"Shape must be rank 1 but is rank {lengths.shape.ndims}")
+        if rank is not None:
+            for what in ("seq_dim", "batch_dim"):
+                if not 0 <= a[what] < rank:
+                    raise shape_error(op, f"{what} must be < input rank ({a[what]} vs. {rank})")
+            if a["seq_dim"] == a["batch_dim"]:
+                raise shape_error(op, f"seq_dim and batch_dim must be different "
+                                      f"({a['seq_dim']} vs. {a['batch_dim']})")
+        return x.shape, x.dtype
+
+    @classmethod
+    def compute(cls, op, inputs, ctx):
+        x, lengths = inputs
+        seq, batch = op.attrs["seq_dim"], op.attrs["batch_dim"]
+        lengths = np.asarray(lengths).astype(np.int64)
+        if lengths.shape != (x.shape[batch],):
+            raise InvalidArgumentError(None, op, f"Length of seq_lengths != input.dims("
+                                                 f"{batch}), ({lengths.size} vs. {x.shape[batch]})")
+        out = np.array(x, copy=True)
+        for b, n in enumerate(lengths):
+            if not 0 <= n <= x.shape[seq]:
+                raise InvalidArgumentError(None, op, f"seq_lens({b}) > input.dims({seq})"
+                                           if n > 0 else f"seq_lens({b}) < 0")
+            row = [slice(None)] * x.ndim
+            row[batch], row[seq] = b, slice(0, int(n))
+            flipped = [slice(None)] * x.ndim
+            flipped[batch], flipped[seq] = b, slice(int(n) - 1, None, -1) if n else slice(0, 0)
+            out[tuple(row)] = x[tuple(flipped)]
+        return [out]
+
+    def gradient(op, dy):
+        return [make_tensor("ReverseSequence", [dy, op.inputs[1]], dict(op.attrs),
+                            name="ReverseSequence"), None]
+
+
+def reverse_sequence(input, seq_lengths, seq_axis=None, batch_axis=None, name=None,
+                     seq_dim=None, batch_dim=None):
+    """tf.reverse_sequence: row b's first seq_lengths[b] entries along seq_axis reversed."""
+    seq = seq_axis if seq_axis is not None else seq_dim
+    batch = batch_axis if batch_axis is not None else (batch_dim or 0)
+    if seq is None:
+        raise TypeError("reverse_sequence() needs seq_axis")
+    x = convert_to_tensor(input, name="input")
+    lengths = convert_to_tensor(seq_lengths, name="seq_lengths")
+    if not lengths.dtype.is_integer:
+        raise TypeError(f"ReverseSequence: seq_lengths must be int32 or int64, not "
+                        f"{lengths.dtype.name}")
+    return make_tensor("ReverseSequence", [x, lengths],
+                       {"seq_dim": int(seq), "batch_dim": int(batch)},
+                       name=name or "ReverseSequence")
 
 
 # ---------------------------------------------------------------- pad

@@ -115,7 +115,7 @@ class PlanBuilder:
 
     def _lower(self, op):
         info = self.info
-        if op.outputs and all(t in info.values for t in op.outputs):
+        if op in info.folded or op.outputs and all(t in info.values for t in op.outputs):
             for t in op.outputs:
                 self.sources[t] = info.values[t]
             return
