@@ -76,13 +76,15 @@ class IfGrad(OpDef):
         graph = forward.attrs["branches"][taken]
         grad = forward.attrs["gradients"][taken]
         feeds, values = _feeds(forward, graph, captured_values)
-        fetches, present = grad.fetches()
+        inner = graph.captures
+        wanted = dict(zip([t for t in forward.inputs[1:] if t.dtype.is_floating], ctx.wanted(op)))
+        fetches, present = grad.fetches([wanted[outer] for outer, p in inner.items()
+                                         if p.dtype.is_floating])
         out = ctx.call(fetches, feeds + forward.attrs["recorded"][taken] + grad.grad_ys,
                        values + list(record) + dys) if fetches else []
         float_feeds = [(p, v) for p, v in zip(feeds, values) if p.dtype.is_floating]
         branch_grads = dict(zip([p for p, _ in float_feeds], fill_gradients(
             out, present, [v for _, v in float_feeds])))
-        inner = graph.captures
         return [branch_grads[inner[t]] if t in inner else np.zeros_like(v)
                 for t, v in zip(forward.inputs[1:], captured_values) if t.dtype.is_floating]
 

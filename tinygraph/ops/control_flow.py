@@ -32,7 +32,7 @@ class While(OpDef):
         feeds = a["inputs"] + a["captured"]
         values, captured = list(inputs[:n]), list(inputs[n:])
         body = a["outputs"] + a["recorded"]
-        history = [] if op.outputs[n].consumers() else None
+        history = [] if ctx.wanted(op)[n] else None
         # A counted loop (`i < limit`, i stepping by one) knows its trip count before it
         # starts, so its condition is never evaluated.
         trips = a["trip_count"](values, captured) if a["trip_count"] else None
@@ -95,7 +95,7 @@ class WhileGrad(OpDef):
         grad = fa["gradient"]
         n, m = len(fa["inputs"]), len(fa["captured"])
         history, captured, dys = unbox(inputs[0]), list(inputs[1:1 + m]), inputs[1 + m:]
-        fetches, present = grad.fetches()
+        fetches, present = grad.fetches(ctx.wanted(op))
         feeds = fa["inputs"] + fa["captured"] + fa["recorded"] + grad.grad_ys
         float_vars = [i for i, t in enumerate(fa["inputs"]) if t.dtype.is_floating]
         float_caps = [j for j, t in enumerate(fa["captured"]) if t.dtype.is_floating]

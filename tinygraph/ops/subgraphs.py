@@ -65,11 +65,11 @@ class SubgraphGradient:
             self.grads = gradients(self.outputs, self.inputs, grad_ys=self.grad_ys) \
                 if self.outputs and self.inputs else [None] * len(self.inputs)
 
-    def fetches(self):
-        """The gradients to fetch (a constant stand-in where one is None, to keep the
-        positions) and which of them are real."""
-        present = [g is not None for g in self.grads]
-        return [g for g in self.grads if g is not None], present
+    def fetches(self, wanted):
+        """The gradients to compute, of those `wanted` (one flag per input), and which
+        inputs they are for (the others are zero)."""
+        present = [g is not None and w for g, w in zip(self.grads, wanted)]
+        return [g for g, p in zip(self.grads, present) if p], present
 
 
 def fill_gradients(values, present, like):

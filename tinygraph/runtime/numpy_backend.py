@@ -16,6 +16,7 @@ class NumpyPlan:
         fed = set(self.feeds)
         self.steps = [(op, get_op_def(op.type)) for op in ops_to_run(fetch_ops, fed)
                       if not (op.outputs and all(t in fed for t in op.outputs))]
+        self.used = {t for op, _ in self.steps for t in op.inputs} | set(fetches)
 
     def run(self, feed_values, state):
         """feed_values: arrays in the order of `feeds`. Returns one value per fetch (None
@@ -29,6 +30,13 @@ class NumpyPlan:
         """The fetched values, reading and writing variables through `ctx` (a run's
         context: also how a loop body runs inside its loop op)."""
         env = dict(zip(self.feeds, feed_values))
+        outer_used, ctx.used = ctx.used, self.used
+        try:
+            return self._evaluate(env, ctx)
+        finally:
+            ctx.used = outer_used
+
+    def _evaluate(self, env, ctx):
         for op, op_def in self.steps:
             inputs = []
             for i, t in enumerate(op.inputs):

@@ -20,6 +20,13 @@ class VariableReads:
     """read_initialized() for a context that defines read_variable(name), and call() for
     the ops that run sub-graphs (loops, conditionals)."""
 
+    used = None   # the tensors the running plan consumes or fetches (None: all of them)
+
+    def wanted(self, op):
+        """Per output of `op`: whether the running plan uses it. Ops whose outputs are
+        costly (a loop's record, a gradient nobody asked for) skip the ones it does not."""
+        return [self.used is None or t in self.used for t in op.outputs]
+
     def call(self, fetches, feeds, values):
         """Runs the sub-graph that computes `fetches` from `feeds` (tensors of a loop body
         or branch) with the reference ops, in this run: its random streams and variables.

@@ -81,6 +81,7 @@ class OpenCLPlan:
         self.feed_slots = [b.sources[t] for t in b.feeds]
         self.fetch_sources = b.fetch_sources
         self.var_reads = b.var_reads
+        self.used = {t for op in b.steps for t in op.inputs} | set(fetches)
         self.var_final = {name: s for name, s in b.var_current.items() if s.kind == "varwrite"}
         self.error_flags = b.error_flags
         self.buffers = self._plan_buffers()
@@ -288,6 +289,7 @@ class _HostUnitContext(VariableReads):
 
     def __init__(self, plan, state, host, env, variables, keep_alive, invalid):
         self.plan, self.state, self.host, self.env = plan, state, host, env
+        self.used = plan.used
         self.variables, self.keep_alive, self.invalid = variables, keep_alive, invalid
 
     def read_variable(self, name):
