@@ -229,8 +229,7 @@ class OpenCLPlan:
                 raise InvalidArgumentError(None, flag.op, flag.message(
                     int(value[1]), lambda slot: self._value(slot, state, env)))
         self._commit(state, host, invalid)
-        return [r if r is None or isinstance(r, np.ndarray) and r.ndim else
-                (r[()] if isinstance(r, np.ndarray) else r) for r in results]
+        return results
 
     def _buffer(self, root, state):
         if root.kind == "var":
