@@ -111,6 +111,9 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
         if pred.shape.ndims is not None and pred.shape.ndims != 0:
             raise ValueError(f"cond: pred must be a scalar, not a tensor of shape "
                              f"{pred.shape}")
+        # Op ids follow TF1's cond (Switch, switch_t, switch_f and pred_id first, a
+        # Merge per output last), so that random ops made later get TF1's seeds.
+        pred.graph._last_id += 4
         branches, results = [], []
         for fn in (true_fn, false_fn):
             graph = new_subgraph(scope)
@@ -132,6 +135,7 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
         op = make_op("If", [pred] + captured, attrs, name=scope)
         for g in branches:
             g.sealed_by = op
+        op.graph._last_id += len(t_out) - 1
     if results[0] is None:
         return op
     out = repack(results[0], op.outputs[:len(t_out)])

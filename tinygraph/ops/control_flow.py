@@ -143,9 +143,17 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
                                       name="maximum_iterations")
             inits, shapes = [_zero_counter()] + inits, [TensorShape([])] + shapes
         graph = new_subgraph(scope)
+        n = len(inits)
+        # Op ids follow TF1's frames (Enter, Merge, LoopCond, Switch, Identity,
+        # NextIteration, Exit per loop variable), so that random ops made in or after
+        # the loop get TF1's seeds.
         with graph.as_default():
             args = [graph.placeholder(t.dtype, s, "Identity") for t, s in zip(inits, shapes)]
+            graph._last_id += n   # TF1: Enter and Merge per variable
             packed = repack(structure, args[counted:])
+            if counted:
+                from .elementwise import less, logical_and
+                within_limit = less(args[0], limit)
             pred = convert_to_tensor(cond(*packed))
             if pred.dtype != dtypes.bool:
                 raise TypeError(f"while_loop: cond must return a boolean tensor, not "
@@ -154,15 +162,17 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
                 raise ValueError(f"while_loop: cond must return a scalar, not a tensor of "
                                  f"shape {pred.shape}")
             if counted:
-                from .elementwise import less, logical_and
-                pred = logical_and(less(args[0], limit), pred)
+                pred = logical_and(within_limit, pred)
+            graph._last_id += 1 + 2 * n   # TF1: LoopCond; Switch and Identity per variable
+            if counted:
+                next_count = args[0] + 1
             result = body(*packed)
             if not nest.is_sequence(result):
                 result = [result]
             nest.assert_same_structure(list(packed), list(result), check_types=False)
             flat_result = flat_tensors(result)
             if counted:
-                flat_result = [args[0] + 1] + flat_result
+                flat_result = [next_count] + flat_result
             outputs = [_loop_output(graph, t, init, s)
                        for t, init, s in zip(flat_result, inits, shapes)]
         graph.inputs, graph.outputs = args, outputs
@@ -174,6 +184,7 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
                  "parallel_iterations": parallel_iterations, "swap_memory": swap_memory}
         op = make_op("While", inits + [outer for outer, _ in captures], attrs, name=scope)
         graph.sealed_by = op
+        graph._last_id += 2 * n - 1   # TF1: NextIteration and Exit per variable
     finals = repack(result, op.outputs[counted:len(inits)])
     if return_same_structure:
         return finals[0] if single else finals
