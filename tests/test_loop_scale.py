@@ -38,9 +38,9 @@ def test_record_grows_linearly(backend):
         i, y = tf.while_loop(lambda i, y: i < n, lambda i, y: (i + 1, tf.tanh(y)), [0, x])
         tf.gradients(y, x)   # a gradient makes the loop keep its record
         with tf.Session(device=backend) as sess:
-            # fetching the record directly: a list of (inputs, stateful outputs) per step
-            record = sess.run(y.op.outputs[2], {x: np.ones(4)})
-        assert len(record) == n
+            # fetching the record directly: (inputs, stateful outputs) per step, and the finals
+            record, finals = sess.run(y.op.outputs[2], {x: np.ones(4)})
+        assert len(record) == n and finals[0] == n
         assert all(len(values) == 2 and values[1].shape == (4,) for values, _ in record)
 
 

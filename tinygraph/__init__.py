@@ -45,6 +45,7 @@ from .ops.shape_ops import (broadcast_to, fill, ones, ones_like, rank, reshape, 
                             zeros, zeros_like)
 from .ops.slicing import slice_ as slice  # noqa: A004
 from .ops.slicing import strided_slice
+from .ops.tensor_array_ops import TensorArray
 from .ops.variable_scope import (AUTO_REUSE, VariableScope, get_variable, get_variable_scope,
                                  variable_scope)
 from .ops.variables import (Variable, assign, assign_add, assign_sub, global_variables,

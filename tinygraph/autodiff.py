@@ -3,7 +3,7 @@ ops, so they are graphs too (and can be differentiated again)."""
 import numpy as np
 
 from .framework import dtypes
-from .framework.graph import get_default_graph, name_scope
+from .framework.graph import get_default_graph, make_tensor, name_scope
 from .framework.operation import Tensor, convert_to_tensor
 from .framework.registry import get_op_def
 from .ops import shape_ops
@@ -20,7 +20,8 @@ def _as_tensor_list(values, as_ref):
 
 
 def _differentiable(t):
-    return t.dtype.is_floating
+    # A variant is a TensorArray's flow, whose gradient is its elements' gradients.
+    return t.dtype.is_floating or t.dtype == dtypes.variant
 
 
 def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_ops=False,
@@ -97,7 +98,9 @@ def _total(grads, t):
     if not contributions:
         return None
     if len(contributions) > 1:
-        grads[t] = contributions = [add_n(contributions)]
+        total = make_tensor("VariantAddN", contributions) if t.dtype == dtypes.variant \
+            else add_n(contributions)
+        grads[t] = contributions = [total]
     return contributions[0]
 
 

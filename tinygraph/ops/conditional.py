@@ -8,8 +8,8 @@ from ..framework.graph import make_op, name_scope
 from ..framework.operation import convert_to_tensor
 from ..framework.registry import OpDef
 from ..framework.tensor_shape import TensorShape
-from .subgraphs import (SubgraphGradient, fill_gradients, flat_tensors, new_subgraph,
-                        recorded, repack, unbox, variant)
+from .subgraphs import (SubgraphGradient, differentiable, fill_gradients, flat_tensors,
+                        new_subgraph, recorded, repack, unbox, variant, zeros_like_value)
 
 
 class If(OpDef):
@@ -40,10 +40,11 @@ class If(OpDef):
                 SubgraphGradient(g, g.outputs, list(g.captures.values()))
                 for g in op.attrs["branches"]]
         outputs = op.attrs["branches"][0].outputs
-        dys = [d for d, t in zip(dys, outputs) if t.dtype.is_floating]
-        floats = [i for i, t in enumerate(op.inputs[1:], 1) if t.dtype.is_floating]
-        out = make_op("IfGrad", [op.outputs[len(outputs)]] + list(op.inputs[1:]) + dys,
-                      {"forward": op}).outputs
+        dys = [d for d, t in zip(dys, outputs) if differentiable(t)]
+        floats = [i for i, t in enumerate(op.inputs[1:], 1) if differentiable(t)]
+        out = make_op("IfGrad", [op.outputs[len(outputs)]] + list(op.inputs[1:]) +
+                      [d for d in dys if d is not None],
+                      {"forward": op, "given": [d is not None for d in dys]}).outputs
         result = [None] * len(op.inputs)
         for k, i in enumerate(floats):
             result[i] = out[k]
@@ -65,28 +66,29 @@ class IfGrad(OpDef):
     stateful = True
 
     def infer(op):
-        return [(t.shape, t.dtype) for t in op.attrs["forward"].inputs[1:] if t.dtype.is_floating]
+        return [(t.shape, t.dtype) for t in op.attrs["forward"].inputs[1:] if differentiable(t)]
 
     @classmethod
     def compute(cls, op, inputs, ctx):
         forward = op.attrs["forward"]
         captured_values = list(inputs[1:len(forward.inputs)])
-        dys = list(inputs[len(forward.inputs):])
+        given = iter(inputs[len(forward.inputs):])
+        dys = [next(given) if g else variant(None) for g in op.attrs["given"]]
         taken, record = unbox(inputs[0])
         graph = forward.attrs["branches"][taken]
         grad = forward.attrs["gradients"][taken]
         feeds, values = _feeds(forward, graph, captured_values)
         inner = graph.captures
-        wanted = dict(zip([t for t in forward.inputs[1:] if t.dtype.is_floating], ctx.wanted(op)))
+        wanted = dict(zip([t for t in forward.inputs[1:] if differentiable(t)], ctx.wanted(op)))
         fetches, present = grad.fetches([wanted[outer] for outer, p in inner.items()
-                                         if p.dtype.is_floating])
+                                         if differentiable(p)])
         out = ctx.call(fetches, feeds + forward.attrs["recorded"][taken] + grad.grad_ys,
                        values + list(record) + dys) if fetches else []
-        float_feeds = [(p, v) for p, v in zip(feeds, values) if p.dtype.is_floating]
+        float_feeds = [(p, v) for p, v in zip(feeds, values) if differentiable(p)]
         branch_grads = dict(zip([p for p, _ in float_feeds], fill_gradients(
             out, present, [v for _, v in float_feeds])))
-        return [branch_grads[inner[t]] if t in inner else np.zeros_like(v)
-                for t, v in zip(forward.inputs[1:], captured_values) if t.dtype.is_floating]
+        return [branch_grads[inner[t]] if t in inner else zeros_like_value(v)
+                for t, v in zip(forward.inputs[1:], captured_values) if differentiable(t)]
 
 
 def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, fn2=None):

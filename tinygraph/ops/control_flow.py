@@ -10,8 +10,9 @@ from ..framework.graph import make_op, name_scope
 from ..framework.operation import Tensor, convert_to_tensor
 from ..framework.registry import OpDef
 from ..framework.tensor_shape import TensorShape, as_shape
-from .subgraphs import (SubgraphGradient, fill_gradients, flat_tensors, new_subgraph,
-                        recorded, repack, unbox, variant)
+from .subgraphs import (SubgraphGradient, accumulate, differentiable, fill_gradients,
+                        flat_tensors, new_subgraph, recorded, repack, unbox, variant,
+                        zeros_like_value)
 
 
 class While(OpDef):
@@ -45,7 +46,8 @@ class While(OpDef):
             _check_shapes(op, out[:n])
             values = out[:n]
             done += 1
-        return values + [variant(history)]
+        # (the final values too: with no iteration, they give the zeros' shapes)
+        return values + [variant((history, values) if history is not None else None)]
 
     def gradient(op, *dys):
         a = op.attrs
@@ -56,17 +58,23 @@ class While(OpDef):
         if grad is None:   # built once per loop, inside its sub-graph
             grad = a["gradient"] = SubgraphGradient(
                 a["graph"], a["outputs"], a["inputs"] + a["captured"])
-        float_vars = [i for i, t in enumerate(a["inputs"]) if t.dtype.is_floating]
-        float_caps = [j for j, t in enumerate(a["captured"]) if t.dtype.is_floating]
-        dys = [dys[i] for i in float_vars]
-        out = make_op("WhileGrad", [op.outputs[n]] + list(op.inputs[n:]) + dys,
-                      {"forward": op}, name=None).outputs
+        vars_, caps = _differentiable_positions(a)
+        given = [dys[i] for i in vars_ if dys[i] is not None]
+        out = make_op("WhileGrad", [op.outputs[n]] + list(op.inputs[n:]) + given,
+                      {"forward": op, "given": [dys[i] is not None for i in vars_]}).outputs
         result = [None] * len(op.inputs)
-        for k, i in enumerate(float_vars):
+        for k, i in enumerate(vars_):
             result[i] = out[k]
-        for k, j in enumerate(float_caps):
-            result[n + j] = out[len(float_vars) + k]
+        for k, j in enumerate(caps):
+            result[n + j] = out[len(vars_) + k]
         return result
+
+
+def _differentiable_positions(attrs):
+    """The loop variables and captured tensors gradients flow to: floats, and variants
+    (a TensorArray's flow carries its elements' gradients)."""
+    return ([i for i, t in enumerate(attrs["inputs"]) if differentiable(t)],
+            [j for j, t in enumerate(attrs["captured"]) if differentiable(t)])
 
 
 def _check_shapes(op, values):
@@ -93,22 +101,36 @@ class WhileGrad(OpDef):
     def compute(cls, op, inputs, ctx):
         fa = op.attrs["forward"].attrs
         grad = fa["gradient"]
-        n, m = len(fa["inputs"]), len(fa["captured"])
-        history, captured, dys = unbox(inputs[0]), list(inputs[1:1 + m]), inputs[1 + m:]
-        fetches, present = grad.fetches(ctx.wanted(op))
+        m = len(fa["captured"])
+        (history, _), captured = unbox(inputs[0]), list(inputs[1:1 + m])
+        vars_, caps = _differentiable_positions(fa)
+        # Loop variables' gradients carry from one iteration to the one before, so all
+        # are computed; a captured tensor's only if the plan uses it.
+        fetches, present = grad.fetches([True] * len(vars_) + ctx.wanted(op)[len(vars_):])
         feeds = fa["inputs"] + fa["captured"] + fa["recorded"] + grad.grad_ys
-        float_vars = [i for i, t in enumerate(fa["inputs"]) if t.dtype.is_floating]
-        float_caps = [j for j, t in enumerate(fa["captured"]) if t.dtype.is_floating]
-        g_vars = [np.asarray(d) for d in dys]
-        g_caps = [np.zeros_like(captured[j]) for j in float_caps]
+        given = iter(inputs[1 + m:])
+        # the gradients of the loop variables after the last iteration (zero if none)
+        g_vars = [np.asarray(next(given)) if g else None for g in op.attrs["given"]]
+        g_caps = [None] * len(caps)
         for values, record in reversed(history):
+            like = [values[i] for i in vars_] + [captured[j] for j in caps]
+            g_vars = [zeros_like_value(x) if g is None else g for g, x in zip(g_vars, like)]
             out = ctx.call(fetches, feeds, values + captured + record + g_vars) \
                 if fetches else []
-            grads = fill_gradients(out, present, [values[i] for i in float_vars] +
-                                   [captured[j] for j in float_caps])
-            g_vars = grads[:len(float_vars)]
-            g_caps = [acc + g for acc, g in zip(g_caps, grads[len(float_vars):])]
-        return g_vars + g_caps
+            grads = fill_gradients(out, present, like)
+            g_vars = grads[:len(vars_)]
+            g_caps = [accumulate(acc, g) for acc, g in zip(g_caps, grads[len(vars_):])]
+        return [g if g is not None else zeros_like_value(x)
+                for g, x in zip(g_vars + g_caps, _initial_like(op, inputs, vars_, caps))]
+
+
+def _initial_like(op, inputs, vars_, caps):
+    """Values shaped like the loop's initial values and captured tensors (for zeros)."""
+    fa = op.attrs["forward"].attrs
+    m = len(fa["captured"])
+    (history, finals), captured = unbox(inputs[0]), list(inputs[1:1 + m])
+    first = history[0][0] if history else finals
+    return [first[i] for i in vars_] + [captured[j] for j in caps]
 
 
 def _shape_less_or_equal(shape, invariant):

@@ -3,7 +3,7 @@ user's function, the values a run records for the backward pass, and the symboli
 gradient of a sub-graph."""
 import numpy as np
 
-from ..framework import nest
+from ..framework import dtypes, nest
 from ..framework.func_graph import FuncGraph
 from ..framework.operation import Tensor, convert_to_tensor
 from ..framework.registry import get_op_def
@@ -41,8 +41,25 @@ def recorded(graph):
             if op.type != "Placeholder" and get_op_def(op.type).stateful for t in op.outputs]
 
 
-def is_float(t):
-    return t.dtype.is_floating
+def differentiable(t):
+    """Floats, and variants (a TensorArray's flow carries its elements' gradients)."""
+    return t.dtype.is_floating or t.dtype == dtypes.variant
+
+
+def zeros_like_value(x):
+    """A zero gradient for value x: zeros, or an empty gradient list for a variant."""
+    x = np.asarray(x)
+    return variant(None) if x.dtype == object else np.zeros_like(x)
+
+
+def accumulate(total, g):
+    """total + g for gradients (None is zero; variants hold TensorLists)."""
+    if total is None:
+        return g
+    if np.asarray(g).dtype == object:
+        from .tensor_array_ops import add_lists
+        return variant(add_lists([total, g]))
+    return total + g
 
 
 def new_subgraph(scope):
@@ -57,8 +74,8 @@ class SubgraphGradient:
 
     def __init__(self, graph, outputs, inputs):
         from ..autodiff import gradients
-        self.outputs = [t for t in outputs if is_float(t)]
-        self.inputs = [t for t in inputs if is_float(t)]
+        self.outputs = [t for t in outputs if differentiable(t)]
+        self.inputs = [t for t in inputs if differentiable(t)]
         with graph.as_default():
             self.grad_ys = [graph.placeholder(t.dtype, t.shape, "grad_y")
                             for t in self.outputs]
@@ -75,7 +92,7 @@ class SubgraphGradient:
 def fill_gradients(values, present, like):
     """Gradients in input order, with zeros where a gradient is None."""
     it = iter(values)
-    return [next(it) if p else np.zeros_like(x) for p, x in zip(present, like)]
+    return [next(it) if p else zeros_like_value(x) for p, x in zip(present, like)]
 
 
 def as_tensor_in(graph, value, dtype=None):

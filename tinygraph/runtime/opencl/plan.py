@@ -127,7 +127,10 @@ class PlanBuilder:
             if self._try_elementwise(op, op_def):
                 return
             rule = lowerings.RULES.get(op.type)
-            if rule is not None and all(codegen.c_type(t.dtype) for t in op.inputs + tuple(op.outputs)) \
+            # (Kernels need every shape; one known only at run time means the host.)
+            if rule is not None and all(codegen.c_type(t.dtype) is not None and
+                                        info.shapes.get(t) is not None
+                                        for t in op.inputs + tuple(op.outputs)) \
                     and rule(self, op) is not False:
                 return
         except _NoStaticShape:
