@@ -1,7 +1,7 @@
 """tinygraph: TensorFlow-1-style graphs. `import tinygraph as tf` and write TF1 code.
 
 This module only re-exports; the code lives in the layer its name says."""
-from . import datasets, errors, layers, nn, train
+from . import contrib, datasets, errors, layers, nn, train
 from .autodiff import gradients
 from .framework.dtypes import (DType, as_dtype, bool, double, float16, float32, float64,  # noqa: A004
                                half, int8, int16, int32, int64, string, uint8)
@@ -16,6 +16,7 @@ from .ops.array_ops import range_ as range  # noqa: A004
 from .ops.array_ops import (concat, invert_permutation, matrix_transpose, split, stack,
                             transpose, unstack)
 from .ops.check_ops import Assert, check_numerics, debugging
+from .ops.clip_ops import clip_by_value
 from .ops.constant_ops import (constant, group, identity, no_op, placeholder,
                                placeholder_with_default, stop_gradient)
 from .ops.constant_ops import tuple_ as tuple  # noqa: A004

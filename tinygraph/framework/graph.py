@@ -299,7 +299,12 @@ class _DefaultStack(threading.local):
         try:
             yield item
         finally:
-            self.stack.remove(item) if item in self.stack else None
+            # The innermost entry: a graph may be on the stack twice (a loop body's
+            # variables are made with the outer graph pushed again).
+            for i in range(len(self.stack) - 1, -1, -1):
+                if self.stack[i] is item:
+                    del self.stack[i]
+                    break
 
 
 _default_graph_stack = _DefaultStack()

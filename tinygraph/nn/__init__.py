@@ -6,3 +6,6 @@ from ..ops.xent_ops import (sigmoid_cross_entropy_with_logits,  # noqa: F401
                             softmax_cross_entropy_with_logits,
                             softmax_cross_entropy_with_logits_v2,
                             sparse_softmax_cross_entropy_with_logits)
+from . import rnn_cell  # noqa: F401
+from .recurrent import (bidirectional_dynamic_rnn, dynamic_rnn,  # noqa: F401
+                        static_bidirectional_rnn, static_rnn)
