@@ -49,7 +49,8 @@ def test_errors(backend):
                                                              "has already been written to"):
         run(backend, twice.stack())
     with pytest.raises(tf.errors.InvalidArgumentError, match="Tried to write to index 2 but "
-                                                             "array size is: 2"):
+                                                             "array is not resizeable and size "
+                                                             "is: 2"):
         run(backend, ta.write(2, 1.0).stack())
     with pytest.raises(tf.errors.InvalidArgumentError, match="Tried to read from index 5"):
         run(backend, ta.write(0, 1.0).read(5))
@@ -58,7 +59,7 @@ def test_errors(backend):
                                                              "defined"):
         run(backend, unshaped.read(1))
     p = tf.placeholder(tf.float32, [None])
-    mixed = tf.TensorArray(tf.float32, size=2, infer_shape=False).write(0, p).write(1, [1.0])
+    mixed = tf.TensorArray(tf.float32, size=2).write(0, p).write(1, [1.0])
     with pytest.raises(tf.errors.InvalidArgumentError, match="value shape is \\[1\\] which is "
                                                              "incompatible"):
         run(backend, mixed.stack(), {p: [1.0, 2.0]})

@@ -30,6 +30,7 @@ from .ops.elementwise import (abs, add, cast, ceil, cos, div, divide, elu, equal
                               square, squared_difference, subtract, tanh, to_float, to_int32,
                               to_int64, truediv, where)
 from .ops.elementwise import floormod as mod
+from .ops.functional_ops import foldl, foldr, map_fn, scan
 from .ops.gather_ops import gather, one_hot, unsorted_segment_sum
 from .ops.init_ops import (constant_initializer, glorot_normal_initializer,
                            glorot_uniform_initializer, ones_initializer,
@@ -46,7 +47,7 @@ from .ops.shape_ops import (broadcast_to, fill, ones, ones_like, rank, reshape, 
                             zeros, zeros_like)
 from .ops.slicing import slice_ as slice  # noqa: A004
 from .ops.slicing import strided_slice
-from .ops.tensor_array_ops import TensorArray
+from .ops.tensor_array import TensorArray
 from .ops.variable_scope import (AUTO_REUSE, VariableScope, get_variable, get_variable_scope,
                                  variable_scope)
 from .ops.variables import (Variable, assign, assign_add, assign_sub, global_variables,

@@ -24,7 +24,8 @@ class _Concrete(Tensor):
     """A tensor as the shape rules see it during planning: a concrete shape, and its
     value when the host knows it."""
 
-    def __init__(self, tensor, shape, value=None):   # no consumers: a stand-in
+    def __init__(self, tensor, shape, value=None, hint=None):   # no consumers: a stand-in
+        self.hint = hint
         self._shape = TensorShape(shape)
         self.dtype = tensor.dtype
         self.value_index = tensor.value_index
@@ -51,8 +52,11 @@ FOLD_LIMIT = 1 << 22
 class ShapePass:
     """shapes[tensor] -> tuple, values[tensor] -> np.ndarray for host-known tensors."""
 
-    def __init__(self, steps, feeds, feed_shapes, variable_shapes):
+    def __init__(self, steps, feeds, feed_shapes, variable_shapes, hints=None):
         self.shapes, self.values = {}, {}
+        # Fed variants' values (a loop's TensorArray), which shape rules may read for
+        # what they hold (e.g. an array's element shape); never folded.
+        self.hints = dict(hints or {})
         self.folded = set()   # ops fully computed here (also those without outputs)
         for t, s in zip(feeds, feed_shapes):
             self.shapes[t] = tuple(s)
@@ -90,7 +94,7 @@ class ShapePass:
                     self._set(t, v)
                 self.folded.add(op)
                 return
-        concrete = [_Concrete(t, self.shapes.get(t), self.values.get(t))
+        concrete = [_Concrete(t, self.shapes.get(t), self.values.get(t), self.hints.get(t))
                     for t in op.inputs]
         try:
             specs = output_specs(op_def, _PlanningOp(op, concrete))

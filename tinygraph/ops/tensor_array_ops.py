@@ -1,312 +1,397 @@
-"""tf.TensorArray, functionally: like TF1, an array has a handle (what it is: dtype,
-element shape, size rules) and a flow (its contents so far); every write returns a new
-flow, so arrays work as loop variables. A flow's value is an immutable TensorList.
+"""tf.TensorArray, functionally. As in TF1 an array has a handle (what it is) and a flow
+(its contents so far); every write returns a new flow, so arrays are loop variables like
+any other tensor. A flow's value is an immutable `Elements`. (The Python class,
+tf.TensorArray, is in tensor_array.py.)
 
-Gradients flow back along the flows as TensorLists of gradients (None where an element
-gets none): a read's gradient writes into one, a write's gradient reads from one, and
-stack/unstack, gather/scatter and concat/split are each other's gradients."""
+A write costs O(1) whatever the size: the flows of one lineage share a log of writes and
+each sees a prefix of it (a write to a flow that is not the newest of its log copies the
+prefix first). So a loop that records its flow every iteration stays linear.
+
+Gradients travel back along flows as `ElementGrads`: per index the gradient of that
+element (absent, or a variant None: zero). A read's gradient writes into one, a write's
+gradient reads from one (and passes it on: an earlier flow never holds that index), and
+gather/stack <-> scatter/unstack, concat <-> split are each other's gradients. Sums are
+kept lazily, so a loop summing one gradient per iteration costs O(iterations)."""
 import numpy as np
 
 from ..framework import dtypes
-from ..framework.errors import InvalidArgumentError
-from ..framework.graph import make_op, make_tensor, name_scope
-from ..framework.operation import Tensor, convert_to_tensor
+from ..framework.errors import InvalidArgumentError, UnimplementedError
+from ..framework.graph import make_tensor
 from ..framework.registry import OpDef
-from ..framework.tensor_shape import TensorShape, as_shape
+from ..framework.tensor_shape import TensorShape
 from .subgraphs import unbox, variant
 
 
-class TensorList:
-    """An array's contents: one numpy array (or None: not written) per index, and the
-    element shape the writes so far agreed on."""
-    __slots__ = ("items", "element_shape")
+# ---------------------------------------------------------------- run-time values
+class _Info:
+    """What an array is, fixed when it is made: its name (for messages), dtype, whether
+    it grows, and whether its elements share one shape (TF's identical_element_shapes)."""
+    __slots__ = ("name", "dtype", "dynamic", "identical")
 
-    def __init__(self, items, element_shape=None):
-        self.items, self.element_shape = tuple(items), element_shape
+    def __init__(self, name, dtype, dynamic, identical):
+        self.name, self.dtype, self.dynamic, self.identical = name, dtype, dynamic, identical
 
-    def __len__(self):
-        return len(self.items)
 
-    def __add__(self, other):
-        """Element-wise sum of two gradient lists (None is zero)."""
-        if other is None:
-            return self
-        n = max(len(self), len(other))
-        a, b = self.items + (None,) * (n - len(self)), other.items + (None,) * (n - len(other))
-        return TensorList([x if y is None else y if x is None else x + y for x, y in zip(a, b)],
-                          self.element_shape or other.element_shape)
+class _Log:
+    """The writes of a lineage of flows, in order: index -> value and log position."""
+    __slots__ = ("values", "pos", "count")
 
-    __radd__ = __add__
+    def __init__(self):
+        self.values, self.pos, self.count = {}, {}, 0
+
+
+class Elements:
+    """An array's contents at one flow: the first n writes of its log, its size, and the
+    element shape so far (a tuple with None for unknown dims, or None: unknown rank)."""
+    __slots__ = ("info", "log", "n", "size", "shape")
+
+    def __init__(self, info, log, n, size, shape):
+        self.info, self.log, self.n, self.size, self.shape = info, log, n, size, shape
+
+    def plan_signature(self):
+        """What a plan built around this array may rely on: its element shape."""
+        return self.shape
+
+    def get(self, i):
+        p = self.log.pos.get(i)
+        return self.log.values[i] if p is not None and p < self.n else None
+
+    def written(self, pairs, size, shape):
+        log = self.log
+        if log.count != self.n:   # another flow extended this log: branch off a copy
+            old, log = log, _Log()
+            for i, p in old.pos.items():
+                if p < self.n:
+                    log.pos[i], log.values[i] = p, old.values[i]
+            log.count = self.n
+        for i, v in pairs:
+            log.values[i], log.pos[i] = v, log.count
+            log.count += 1
+        return Elements(self.info, log, log.count, size, shape)
+
+
+class ElementGrads:
+    """The gradient with respect to a flow: index -> gradient of that element (absent:
+    zero). A sum keeps its terms until read, so adding up k gradients costs O(k)."""
+    __slots__ = ("_items", "_terms")
+
+    def __init__(self, items=None, terms=()):
+        self._items, self._terms = items, terms
+
+    def items(self):
+        if self._items is None:
+            out, stack = {}, list(self._terms)
+            while stack:
+                g = stack.pop()
+                if g._items is None:
+                    stack.extend(g._terms)
+                    continue
+                for i, v in g._items.items():
+                    out[i] = v if i not in out else out[i] + v
+            self._items, self._terms = out, ()
+        return self._items
 
 
 def add_lists(values):
-    """The sum of flow gradients (TensorLists or None for all zeros)."""
-    total = None
-    for v in values:
-        v = unbox(v)
-        total = v if total is None else total + v if v is not None else total
-    return total
+    """The sum of flow gradients (ElementGrads, or None / a variant None for zero)."""
+    terms = tuple(v for v in map(unbox, values) if isinstance(v, ElementGrads))
+    if not terms:
+        return None
+    return terms[0] if len(terms) == 1 else ElementGrads(terms=terms)
 
 
-class _ArrayOp(OpDef):
-    stateful = True   # its variant values must not be folded or merged into kernels
+def _grads(value):
+    value = unbox(value)
+    return value.items() if isinstance(value, ElementGrads) else {}
 
-    @staticmethod
-    def info(op):
-        """The creating op's attrs (dtype, element shape, dynamic size, name)."""
-        return op.inputs[0].op.attrs
+
+def _text(shape):
+    """A shape as TF's run-time messages print it: [2,3], [?,3], <unknown>."""
+    if shape is None:
+        return "<unknown>"
+    return "[" + ",".join("?" if d is None else str(d) for d in shape) + "]"
+
+
+def _compatible(shape, dims):
+    return shape is None or len(shape) == len(dims) and \
+        all(s is None or s == d for s, d in zip(shape, dims))
+
+
+def _merge(shape, dims):
+    if shape is None:
+        return dims
+    if dims is None:
+        return shape
+    return tuple(d if s is None else s for s, d in zip(shape, dims))
+
+
+def _full(shape):
+    return shape is not None and None not in shape
 
 
 def _error(op, info, message):
-    return InvalidArgumentError(None, op, f"TensorArray {info['tensor_array_name']}: {message}")
+    return InvalidArgumentError(None, op, f"TensorArray {info.name}: {message}")
 
 
-def _index(op, info, flow, i, writing):
-    i = int(i)
-    if i < 0 or i >= len(flow) and not (writing and info["dynamic_size"]):
-        raise _error(op, info, f"Tried to {'write to' if writing else 'read from'} index {i} "
-                               f"but array size is: {len(flow)}")
-    return i
+def _write(op, flow, pairs):
+    """`flow` with value v written at index i for each (i, v), checked as TF1 does."""
+    info, size, shape, seen = flow.info, flow.size, flow.shape, set()
+    for i, v in pairs:
+        if i < 0 or i >= size and not info.dynamic:
+            raise _error(op, info, f"Tried to write to index {i} but array is not resizeable "
+                                   f"and size is: {size}")
+        if not _compatible(shape, v.shape):
+            raise _error(op, info, f"Could not write to TensorArray index {i} because the "
+                                   f"value shape is {_text(v.shape)} which is incompatible "
+                                   f"with the TensorArray's inferred element shape: "
+                                   f"{_text(shape)} (consider setting infer_shape=False).")
+        if i in seen or flow.get(i) is not None:
+            raise _error(op, info, f"Could not write to TensorArray index {i} because it has "
+                                   f"already been written to.")
+        seen.add(i)
+        shape = v.shape if info.identical else shape
+        size = max(size, i + 1)
+    return flow.written(pairs, size, shape)
 
 
-def _set(op, info, flow, i, value, aggregate=False):
-    value = np.asarray(value, dtype=info["dtype"].as_numpy_dtype)
-    shape = flow.element_shape
-    if shape is not None and tuple(value.shape) != shape:
-        raise _error(op, info, f"Could not write to TensorArray index {i} because the value "
-                               f"shape is {list(value.shape)} which is incompatible with the "
-                               f"TensorArray's inferred element shape: {list(shape)} (consider "
-                               f"setting infer_shape=False).")
-    items = list(flow.items) + [None] * (i + 1 - len(flow))
-    if items[i] is not None and not aggregate:
-        raise _error(op, info, f"Could not write to TensorArray index {i} because it has "
-                               f"already been written to.")
-    items[i] = value if items[i] is None else items[i] + value
-    return TensorList(items, tuple(value.shape))
-
-
-def _get(op, info, flow, i):
-    value = flow.items[i]
+def _read(op, flow, i):
+    if i < 0 or i >= flow.size:
+        raise InvalidArgumentError(None, op, f"Tried to read from index {i} but array size "
+                                             f"is: {flow.size}")
+    value = flow.get(i)
     if value is not None:
         return value
-    shape = flow.element_shape if flow.element_shape is not None else \
-        info["element_shape"].as_tuple_or_none()
-    if shape is None:
-        raise _error(op, info, f"Could not read from TensorArray index {i}.  Furthermore, the "
-                               f"element shape is not fully defined: "
-                               f"{info['element_shape']}.  If you set the full element_shape "
-                               f"property on the forward TensorArray, the proper all-zeros "
-                               f"tensor will be returned instead of incurring this error.")
-    return np.zeros(shape, info["dtype"].as_numpy_dtype)
+    if not _full(flow.shape):   # an unwritten element reads as zeros if its shape is known
+        raise _error(op, flow.info, f"Could not read from TensorArray index {i}.  Furthermore, "
+                     f"the element shape is not fully defined: {_text(flow.shape)}.  It is "
+                     f"possible you are working with a resizeable TensorArray and "
+                     f"stop_gradients is not allowing the gradients to be written.  If you set "
+                     f"the full element_shape property on the forward TensorArray, the proper "
+                     f"all-zeros tensor will be returned instead of incurring this error.")
+    return np.zeros(flow.shape, flow.info.dtype)
 
 
-class TensorArrayV3(_ArrayOp):
-    """Input: the size. Outputs: the handle and the empty flow."""
+def _shape_text(shape):
+    shape = TensorShape(shape)
+    return "?" if shape.ndims is None else _text(shape.as_tuple_or_none())
+
+
+def _check_rank(op, k, rank, at_least=False):
+    ndims = op.inputs[k].shape.ndims
+    if ndims is not None and (ndims < rank if at_least else ndims != rank):
+        shapes = ", ".join(_shape_text(t.shape) for t in op.inputs)
+        raise ValueError(f"Shape must be {'at least ' if at_least else ''}rank {rank} but is "
+                         f"rank {ndims} for '{op.name}' (op: '{op.type}') with input shapes: "
+                         f"{shapes}.")
+
+
+# ---------------------------------------------------------------- the array's ops
+class TensorArrayV3(OpDef):
+    """Input: the size. Outputs: the handle (the array's name) and the empty flow."""
     type = "TensorArrayV3"
     not_differentiable = True
 
     def infer(op):
+        _check_rank(op, 0, 0)
         return [((2,), dtypes.variant), ((), dtypes.variant)]
 
     @classmethod
     def compute(cls, op, inputs, ctx):
-        size = int(inputs[0])
+        size, a = int(inputs[0]), op.attrs
         if size < 0:
-            raise InvalidArgumentError(None, op, f"Size should be >= 0, got {size}")
-        shape = op.attrs["element_shape"]
-        return [variant(op.attrs["tensor_array_name"]),
-                variant(TensorList([None] * size, shape.as_tuple_or_none()
-                                   if shape.is_fully_defined() else None))]
+            raise InvalidArgumentError(None, op, "Size should be >= 0.")
+        info = _Info(a["tensor_array_name"] or op.name, a["dtype"].as_numpy_dtype,
+                     a["dynamic_size"], a["identical_element_shapes"])
+        return [variant(info.name),
+                variant(Elements(info, _Log(), 0, size, a["element_shape"].as_tuple_or_none()))]
 
 
-class TensorArrayWriteV3(_ArrayOp):
+class TensorArrayWriteV3(OpDef):
     """Inputs: handle, index, value, flow. Output: the new flow."""
     type = "TensorArrayWriteV3"
 
     def infer(op):
+        _check_rank(op, 1, 0)
         return (), dtypes.variant
 
     @classmethod
     def compute(cls, op, inputs, ctx):
         _, i, value, flow = inputs
-        info, flow = cls.info(op), unbox(flow)
-        return [variant(_set(op, info, flow, _index(op, info, flow, i, True), value))]
+        return [variant(_write(op, unbox(flow), [(int(i), np.asarray(value))]))]
 
     def gradient(op, d_flow):
-        handle, index, value, _ = op.inputs
-        d_value = make_tensor("TensorArrayGradRead", [handle, index, d_flow, value])
-        return [None, None, d_value, make_tensor("TensorArrayGradClear", [handle, index, d_flow])]
+        _, index, value, _ = op.inputs
+        return [None, None, _grad_op("TensorArrayGradRead", [d_flow, index, _shape(value)],
+                                     value.dtype), d_flow]
 
 
-class TensorArrayReadV3(_ArrayOp):
-    """Inputs: handle, index, flow. Output: the element."""
+class TensorArrayReadV3(OpDef):
+    """Inputs: handle, index, flow. Output: the element (zeros if unwritten and its shape
+    is known)."""
     type = "TensorArrayReadV3"
 
     def infer(op):
-        return op.attrs["element_shape"], op.attrs["dtype"]
+        _check_rank(op, 1, 0)
+        shape = op.attrs["element_shape"]
+        held = getattr(op.inputs[2], "hint", None)   # planning a loop body: the array
+        if isinstance(held, Elements) and held.shape is not None:
+            merged = TensorShape(held.shape)
+            if merged.is_compatible_with(shape):
+                shape = merged.merge_with(shape)
+        return shape, op.attrs["dtype"]
 
     @classmethod
     def compute(cls, op, inputs, ctx):
-        _, i, flow = inputs
-        info, flow = cls.info(op), unbox(flow)
-        return [_get(op, info, flow, _index(op, info, flow, i, False))]
+        return [_read(op, unbox(inputs[2]), int(inputs[1]))]
 
     def gradient(op, dy):
-        handle, index, flow = op.inputs
-        return [None, None, make_tensor("TensorArrayGradWrite", [handle, index, dy, flow])]
+        return [None, None, make_tensor("TensorArrayGradWrite", [op.inputs[1], dy])]
 
 
-class TensorArrayGradRead(_ArrayOp):
-    """The gradient of a written value: element `index` of the flow's gradient (zeros
-    when it got none). Inputs: handle, index, flow gradient, the written value."""
-    type = "TensorArrayGradRead"
-    not_differentiable = True
-
-    def infer(op):
-        return op.inputs[3].shape, op.inputs[3].dtype
-
-    @classmethod
-    def compute(cls, op, inputs, ctx):
-        _, i, grads, value = inputs
-        grads, i = unbox(grads), int(i)
-        g = grads.items[i] if grads is not None and i < len(grads) else None
-        return [np.zeros_like(value) if g is None else g]
-
-
-class TensorArrayGradClear(_ArrayOp):
-    """The flow gradient before a write: the one after it, without the written index."""
-    type = "TensorArrayGradClear"
-    not_differentiable = True
-
-    def infer(op):
-        return (), dtypes.variant
-
-    @classmethod
-    def compute(cls, op, inputs, ctx):
-        _, i, grads = inputs
-        grads, i = unbox(grads), int(i)
-        if grads is None or i >= len(grads):
-            return [variant(grads)]
-        items = list(grads.items)
-        items[i] = None
-        return [variant(TensorList(items, grads.element_shape))]
-
-
-class TensorArrayGradWrite(_ArrayOp):
-    """The flow gradient of a read: the read value's gradient at its index. Inputs:
-    handle, index, gradient, the forward flow (for the array's size)."""
-    type = "TensorArrayGradWrite"
-    not_differentiable = True
-
-    def infer(op):
-        return (), dtypes.variant
-
-    @classmethod
-    def compute(cls, op, inputs, ctx):
-        _, i, dy, flow = inputs
-        items = [None] * len(unbox(flow))
-        items[int(i)] = np.asarray(dy)
-        return [variant(TensorList(items))]
-
-
-class TensorArrayGatherV3(_ArrayOp):
-    """Inputs: handle, indices, flow. Output: the elements stacked along a new axis 0."""
+class TensorArrayGatherV3(OpDef):
+    """Inputs: handle, indices, flow. Output: those elements stacked along a new first
+    axis."""
     type = "TensorArrayGatherV3"
 
     def infer(op):
-        n = op.inputs[1].shape.as_list()[0] if op.inputs[1].shape.ndims == 1 else None
+        _check_rank(op, 1, 1)
+        indices = op.inputs[1].shape
+        n = indices[0].value if indices.ndims == 1 else None
         return TensorShape([n]).concatenate(op.attrs["element_shape"]), op.attrs["dtype"]
 
     @classmethod
     def compute(cls, op, inputs, ctx):
-        _, indices, flow = inputs
-        info, flow = cls.info(op), unbox(flow)
-        rows = [_get(op, info, flow, _index(op, info, flow, i, False))
-                for i in np.ravel(indices)]
+        flow = unbox(inputs[2])
+        rows = [_read(op, flow, int(i)) for i in np.ravel(inputs[1])]
         if not rows:
-            shape = flow.element_shape or op.attrs["element_shape"].as_tuple_or_none()
-            if shape is None:
-                raise _error(op, info, "TensorArray has size zero, but element shape "
-                                       "<unknown> is not fully defined. Currently only static "
-                                       "shapes are supported when packing zero-size "
-                                       "TensorArrays.")
-            return [np.zeros((0,) + tuple(shape), info["dtype"].as_numpy_dtype)]
-        if len({r.shape for r in rows}) > 1:
-            raise _error(op, info, "Could not stack elements of different shapes: "
-                                   f"{sorted({r.shape for r in rows})}")
+            shape = _merge(op.attrs["element_shape"].as_tuple_or_none(), flow.shape)
+            if not _full(shape):
+                raise UnimplementedError(
+                    None, op, f"TensorArray has size zero, but element shape "
+                              f"{_text(shape)} is not fully defined. Currently only static "
+                              f"shapes are supported when packing zero-size TensorArrays.")
+            return [np.zeros((0,) + shape, flow.info.dtype)]
+        for k, r in enumerate(rows[1:], 1):
+            if r.shape != rows[0].shape:
+                raise InvalidArgumentError(
+                    None, op, f"TensorArray has inconsistent shapes.  Index 0 has shape: "
+                              f"{_text(rows[0].shape)} but index {k} has shape: {_text(r.shape)}")
         return [np.stack(rows)]
 
     def gradient(op, dy):
-        handle, indices, flow = op.inputs
-        return [None, None, make_tensor("TensorArrayGradScatter", [handle, indices, dy, flow])]
+        return [None, None, make_tensor("TensorArrayGradScatter", [op.inputs[1], dy])]
 
 
-class TensorArrayGradScatter(_ArrayOp):
-    """The flow gradient of a gather: the rows of its gradient at their indices (summed
-    where an index repeats). Inputs: handle, indices, gradient, the forward flow."""
-    type = "TensorArrayGradScatter"
-    not_differentiable = True
-
-    def infer(op):
-        return (), dtypes.variant
-
-    @classmethod
-    def compute(cls, op, inputs, ctx):
-        _, indices, dy, flow = inputs
-        items = [None] * len(unbox(flow))
-        for row, i in zip(np.asarray(dy), np.ravel(indices)):
-            items[int(i)] = row if items[int(i)] is None else items[int(i)] + row
-        return [variant(TensorList(items))]
-
-
-class TensorArrayScatterV3(_ArrayOp):
-    """Inputs: handle, indices, value, flow. Output: the flow with value[k] written at
+class TensorArrayScatterV3(OpDef):
+    """Inputs: handle, indices, value, flow. Output: the flow with value[k] at
     indices[k]."""
     type = "TensorArrayScatterV3"
 
     def infer(op):
+        _check_rank(op, 1, 1)
+        _check_rank(op, 2, 1, at_least=True)
+        indices, value = op.inputs[1].shape, op.inputs[2].shape
+        if indices.ndims == 1 and value.ndims and not indices[0].is_compatible_with(value[0]):
+            shapes = ", ".join(_shape_text(t.shape) for t in op.inputs)
+            raise ValueError(f"Dimensions must be equal, but are {value[0]} and {indices[0]} "
+                             f"for '{op.name}' (op: '{op.type}') with input shapes: {shapes}.")
         return (), dtypes.variant
 
     @classmethod
     def compute(cls, op, inputs, ctx):
-        _, indices, value, flow = inputs
-        info, flow = cls.info(op), unbox(flow)
-        indices = np.ravel(indices)
-        if len(value) != len(indices):
-            raise _error(op, info, f"Expected len(indices) == values.shape[0], but saw: "
-                                   f"{len(indices)} vs. {len(value)}")
-        for k, i in enumerate(indices):
-            flow = _set(op, info, flow, _index(op, info, flow, i, True), value[k])
-        return [variant(flow)]
+        flow, indices, value = unbox(inputs[3]), np.ravel(inputs[1]), np.asarray(inputs[2])
+        if value.ndim == 0 or len(indices) != len(value):
+            raise InvalidArgumentError(None, op, f"Expected len(indices) == values.shape[0], "
+                                                 f"but saw: {len(indices)} vs. "
+                                                 f"{len(value) if value.ndim else 0}")
+        if len(indices) and not flow.info.dynamic and indices.max() >= flow.size:
+            raise InvalidArgumentError(None, op, f"Max scatter index must be < array size "
+                                                 f"({indices.max()} vs. {flow.size})")
+        return [variant(_write(op, flow, [(int(i), v) for i, v in zip(indices, value)]))]
 
     def gradient(op, d_flow):
-        handle, indices, value, _ = op.inputs
-        d_value = make_tensor("TensorArrayGradGather", [handle, indices, d_flow, value])
-        return [None, None, d_value, None]
+        _, indices, value, _ = op.inputs
+        return [None, None, _grad_op("TensorArrayGradGather",
+                                     [d_flow, indices, _shape(value)], value.dtype), d_flow]
 
 
-class TensorArrayGradGather(_ArrayOp):
-    """The gradient of scattered values: the flow gradient's elements at the indices,
-    stacked (zeros where none). Inputs: handle, indices, flow gradient, the value."""
-    type = "TensorArrayGradGather"
-    not_differentiable = True
+class TensorArrayConcatV3(OpDef):
+    """Inputs: handle, flow. Outputs: the elements joined along their first axis, and
+    each element's length along it."""
+    type = "TensorArrayConcatV3"
 
     def infer(op):
-        return op.inputs[3].shape, op.inputs[3].dtype
+        rest = op.attrs["element_shape_except0"]
+        value = TensorShape([None]).concatenate(rest) if rest.ndims is not None \
+            else TensorShape(None)
+        return [(value, op.attrs["dtype"]), ((None,), dtypes.int64)]
 
     @classmethod
     def compute(cls, op, inputs, ctx):
-        _, indices, grads, value = inputs
-        grads = unbox(grads)
-        out = np.zeros_like(value)
-        for k, i in enumerate(np.ravel(indices)):
-            g = grads.items[int(i)] if grads is not None and int(i) < len(grads) else None
-            if g is not None:
-                out[k] = g
-        return [out]
+        flow = unbox(inputs[1])
+        parts = [_read(op, flow, i) for i in range(flow.size)]
+        for k, p in enumerate(parts):
+            if p.ndim == 0:
+                raise InvalidArgumentError(None, op, f"Concat saw a scalar shape at index {k} "
+                                                     f"but requires at least vectors.  Did you "
+                                                     f"mean to call pack?")
+            if p.shape[1:] != parts[0].shape[1:]:
+                raise InvalidArgumentError(
+                    None, op, f"TensorArray has inconsistent shapes.  Index 0 has (excepting "
+                              f"dimension 0) shape: {_text(parts[0].shape[1:])} but index {k} "
+                              f"has (excepting dimension 0) shape: {_text(p.shape[1:])}")
+        lengths = np.array([len(p) for p in parts], np.int64)
+        if parts:
+            return [np.concatenate(parts), lengths]
+        rest = _merge(op.attrs["element_shape_except0"].as_tuple_or_none(),
+                      flow.shape[1:] if flow.shape else None)
+        if not _full(rest):
+            raise UnimplementedError(
+                None, op, f"TensorArray has size zero, but element_shape_except0 "
+                          f"{_text(rest)} is not fully defined. Currently only static "
+                          f"shapes are supported when concatenating zero-size TensorArrays.")
+        return [np.zeros((0,) + rest, flow.info.dtype), lengths]
+
+    def gradient(op, d_value, d_lengths):
+        return [None, make_tensor("TensorArrayGradSplit", [op.outputs[1], d_value])]
 
 
-class TensorArraySizeV3(_ArrayOp):
+class TensorArraySplitV3(OpDef):
+    """Inputs: handle, value, lengths, flow. Output: the flow with the value's consecutive
+    pieces of those lengths (along its first axis) as its elements."""
+    type = "TensorArraySplitV3"
+
+    def infer(op):
+        _check_rank(op, 2, 1)
+        return (), dtypes.variant
+
+    @classmethod
+    def compute(cls, op, inputs, ctx):
+        flow, value, lengths = unbox(inputs[3]), np.asarray(inputs[1]), np.asarray(inputs[2])
+        if value.ndim == 0:
+            raise InvalidArgumentError(None, op, f"Expected value to be at least a vector, but "
+                                                 f"received shape: {_text(value.shape)}")
+        if lengths.sum() != len(value):
+            raise InvalidArgumentError(None, op, f"Expected sum of lengths to be equal to "
+                                                 f"values.shape[0], but sum of lengths is "
+                                                 f"{lengths.sum()} and value's shape is: "
+                                                 f"{_text(value.shape)}")
+        if not flow.info.dynamic and len(lengths) != flow.size:
+            raise InvalidArgumentError(None, op, f"TensorArray's size is not equal to the size "
+                                                 f"of lengths ({flow.size} vs. {len(lengths)}), "
+                                                 f"and the TensorArray is not marked as "
+                                                 f"dynamically resizeable")
+        ends = np.cumsum(lengths)
+        return [variant(_write(op, flow, [(k, value[e - n:e]) for k, (n, e)
+                                          in enumerate(zip(lengths, ends))]))]
+
+    def gradient(op, d_flow):
+        _, value, lengths, _ = op.inputs
+        return [None, _grad_op("TensorArrayGradConcat", [d_flow, lengths, _shape(value)],
+                               value.dtype), None, d_flow]
+
+
+class TensorArraySizeV3(OpDef):
     type = "TensorArraySizeV3"
     not_differentiable = True
 
@@ -315,166 +400,178 @@ class TensorArraySizeV3(_ArrayOp):
 
     @classmethod
     def compute(cls, op, inputs, ctx):
-        return [np.int32(len(unbox(inputs[1])))]
+        return [np.int32(unbox(inputs[1]).size)]
 
 
-class TensorArrayCloseV3(_ArrayOp):
+class TensorArrayStaticSize(OpDef):
+    """A fixed-size array's size, from the size it was made with: what stack() gathers
+    over. Plans fold it (and so know the stacked shape); graph construction does not, so
+    stack()'s static shape is TF1's [?, ...]."""
+    type = "TensorArrayStaticSize"
+    not_differentiable = True
+
+    def infer(op):
+        return (), dtypes.int32
+
+    def numpy(size):
+        return np.int32(size)
+
+
+class TensorArrayCloseV3(OpDef):
     type = "TensorArrayCloseV3"
     not_differentiable = True
 
     def infer(op):
         return []
 
-    @classmethod
-    def compute(cls, op, inputs, ctx):
-        return []
+    def numpy(handle):
+        return ()
 
 
 class VariantAddN(OpDef):
     """The sum of a flow's gradient contributions."""
     type = "VariantAddN"
-    stateful = True
-    not_differentiable = True
 
     def infer(op):
         return (), dtypes.variant
 
-    @classmethod
-    def compute(cls, op, inputs, ctx):
-        return [variant(add_lists(inputs))]
+    def numpy(*values):
+        return variant(add_lists(values))
+
+    def gradient(op, dy):
+        return [dy] * len(op.inputs)
 
 
-class TensorArray:
-    """TF1's tf.TensorArray (graph mode): reads, writes, stack/unstack, gather/scatter,
-    concat, size; each write returns a new TensorArray on a new flow."""
+# ---------------------------------------------------------------- gradient arrays
+def _shape(t):
+    from .shape_ops import shape_as_tensor
+    return shape_as_tensor(t)
 
-    def __init__(self, dtype, size=None, dynamic_size=None, clear_after_read=None,
-                 tensor_array_name=None, handle=None, flow=None, infer_shape=True,
-                 element_shape=None, colocate_with_first_write_call=True, name=None):
-        self._dtype = dtypes.as_dtype(dtype)
-        self._dynamic_size = bool(dynamic_size)
-        self._infer_shape = infer_shape
-        if handle is not None:   # a view of an existing array on another flow
-            self._handle, self._flow = handle, flow
-            self._shape_box = [as_shape(element_shape)]
-            return
-        if size is None:
-            raise ValueError("Size must be provided if handle is not provided")
-        with name_scope(name, "TensorArray", [size] if isinstance(size, Tensor) else []) \
-                as scope:
-            size = convert_to_tensor(size, dtype=dtypes.int32, name="size") \
-                if not isinstance(size, Tensor) else size
-            shape = as_shape(element_shape)
-            op = make_op("TensorArrayV3", [size], {
-                "dtype": self._dtype, "element_shape": shape,
-                "dynamic_size": self._dynamic_size,
-                "clear_after_read": True if clear_after_read is None else clear_after_read,
-                "tensor_array_name": tensor_array_name or scope.rstrip("/")},
-                name=scope)
-        self._handle, self._flow = op.outputs
-        self._shape_box = [shape]   # shared by every view, as TF1 shares its shape list
 
-    # --- what it is ---
-    @property
-    def dtype(self):
-        return self._dtype
+def _grad_op(op_type, inputs, dtype):
+    return make_tensor(op_type, inputs, {"dtype": dtype})
 
-    @property
-    def handle(self):
-        return self._handle
 
-    @property
-    def flow(self):
-        return self._flow
+def _rows(grads, indices, shape, dtype):
+    """Elements `indices` of a flow gradient stacked into `shape` (zeros where none)."""
+    out = np.zeros(tuple(shape), dtype)
+    for k, i in enumerate(indices):
+        g = grads.get(int(i))
+        if g is not None:
+            out[k] = g
+    return out
 
-    @property
-    def element_shape(self):
-        return self._shape_box[0]
 
-    @property
-    def dynamic_size(self):
-        return self._dynamic_size
+class TensorArrayGradRead(OpDef):
+    """A written value's gradient: element `index` of the flow gradient. Inputs: flow
+    gradient, index, the value's shape (for zeros)."""
+    type = "TensorArrayGradRead"
 
-    def _with_flow(self, flow):
-        ta = TensorArray.__new__(TensorArray)
-        ta.__dict__.update(self.__dict__)
-        ta._flow = flow
-        return ta
+    def infer(op):
+        from .constant_ops import constant_shape
+        return constant_shape(op.inputs[2]), op.attrs["dtype"]
 
-    def _merge_shape(self, shape):
-        if self._infer_shape:
-            known = self._shape_box[0]
-            if not known.is_compatible_with(shape):
-                raise ValueError(f"Inconsistent shapes: saw {shape} but expected {known} "
-                                 f"(and infer_shape=True)")
-            self._shape_box[0] = known.merge_with(shape)
+    def numpy(grads, index, shape, dtype):
+        g = _grads(grads).get(int(index))
+        return np.zeros(tuple(shape), dtype.as_numpy_dtype) if g is None else g
 
-    def _check_dtype(self, value):
-        if value.dtype != self._dtype:
-            raise TypeError(f"TensorArray dtype is {self._dtype.name} but Op is trying to "
-                            f"write dtype {value.dtype.name}.")
+    def gradient(op, dy):
+        return [make_tensor("TensorArrayGradWrite", [op.inputs[1], dy]), None, None]
 
-    # --- reading and writing ---
-    def read(self, index, name=None):
-        index = convert_to_tensor(index, dtype=dtypes.int32)
-        return make_tensor("TensorArrayReadV3", [self._handle, index, self._flow],
-                           {"dtype": self._dtype, "element_shape": self.element_shape},
-                           name=name or "TensorArrayReadV3")
 
-    def write(self, index, value, name=None):
-        with name_scope(name, "TensorArrayWrite", [self._handle, index, value]):
-            value = convert_to_tensor(value, name="value")
-            self._check_dtype(value)
-            index = convert_to_tensor(index, dtype=dtypes.int32)
-            self._merge_shape(value.shape)
-            flow = make_tensor("TensorArrayWriteV3", [self._handle, index, value, self._flow],
-                               name="TensorArrayWriteV3")
-        return self._with_flow(flow)
+class TensorArrayGradWrite(OpDef):
+    """A read's flow gradient: the read value's gradient at its index. Inputs: index,
+    gradient."""
+    type = "TensorArrayGradWrite"
 
-    def gather(self, indices, name=None):
-        indices = convert_to_tensor(indices, dtype=dtypes.int32)
-        return make_tensor("TensorArrayGatherV3", [self._handle, indices, self._flow],
-                           {"dtype": self._dtype, "element_shape": self.element_shape},
-                           name=name or "TensorArrayGatherV3")
+    def infer(op):
+        return (), dtypes.variant
 
-    def stack(self, name=None):
-        with name_scope(name, "TensorArrayStack", [self._handle]):
-            from .array_ops import range_
-            return self.gather(range_(0, self.size()), name="TensorArrayGatherV3")
+    def numpy(index, dy):
+        return variant(ElementGrads({int(index): np.asarray(dy)}))
 
-    def scatter(self, indices, value, name=None):
-        with name_scope(name, "TensorArrayScatter", [self._handle, value, indices]):
-            value = convert_to_tensor(value, name="value")
-            self._check_dtype(value)
-            indices = convert_to_tensor(indices, dtype=dtypes.int32)
-            self._merge_shape(value.shape[1:] if value.shape.ndims else TensorShape(None))
-            flow = make_tensor("TensorArrayScatterV3",
-                               [self._handle, indices, value, self._flow],
-                               name="TensorArrayScatterV3")
-        return self._with_flow(flow)
+    def gradient(op, d_grads):
+        index, dy = op.inputs
+        return [None, _grad_op("TensorArrayGradRead", [d_grads, index, _shape(dy)], dy.dtype)]
 
-    def unstack(self, value, name=None):
-        with name_scope(name, "TensorArrayUnstack", [self._handle, value]):
-            from .array_ops import range_
-            from .shape_ops import shape
-            value = convert_to_tensor(value, name="value")
-            return self.scatter(range_(0, shape(value)[0]), value)
 
-    def size(self, name=None):
-        return make_tensor("TensorArraySizeV3", [self._handle, self._flow],
-                           name=name or "TensorArraySizeV3")
+class TensorArrayGradGather(OpDef):
+    """Scattered values' gradient: the flow gradient's elements at the indices, stacked.
+    Inputs: flow gradient, indices, the value's shape."""
+    type = "TensorArrayGradGather"
 
-    def concat(self, name=None):
-        """The elements joined along their first axis (elements of one shape)."""
-        with name_scope(name, "TensorArrayConcat", [self._handle]):
-            from .array_ops import concat, range_
-            from .shape_ops import reshape, shape
-            stacked = self.gather(range_(0, self.size()))
-            return reshape(stacked, concat([[-1], shape(stacked)[2:]], 0))
+    def infer(op):
+        from .constant_ops import constant_shape
+        return constant_shape(op.inputs[2]), op.attrs["dtype"]
 
-    def identity(self):
-        from .constant_ops import identity
-        return self._with_flow(identity(self._flow))
+    def numpy(grads, indices, shape, dtype):
+        return _rows(_grads(grads), np.ravel(indices), shape, dtype.as_numpy_dtype)
 
-    def close(self, name=None):
-        return make_op("TensorArrayCloseV3", [self._handle], name=name or "TensorArrayCloseV3")
+    def gradient(op, dy):
+        return [make_tensor("TensorArrayGradScatter", [op.inputs[1], dy]), None, None]
+
+
+class TensorArrayGradScatter(OpDef):
+    """A gather's flow gradient: its gradient's rows at their indices (summed where an
+    index repeats). Inputs: indices, gradient."""
+    type = "TensorArrayGradScatter"
+
+    def infer(op):
+        return (), dtypes.variant
+
+    def numpy(indices, dy):
+        items = {}
+        for i, row in zip(np.ravel(indices), np.asarray(dy)):
+            i = int(i)
+            items[i] = row if i not in items else items[i] + row
+        return variant(ElementGrads(items))
+
+    def gradient(op, d_grads):
+        indices, dy = op.inputs
+        return [None, _grad_op("TensorArrayGradGather", [d_grads, indices, _shape(dy)],
+                               dy.dtype)]
+
+
+class TensorArrayGradConcat(OpDef):
+    """Split pieces' gradient: the flow gradient's elements joined (zeros where none).
+    Inputs: flow gradient, lengths, the value's shape."""
+    type = "TensorArrayGradConcat"
+
+    def infer(op):
+        from .constant_ops import constant_shape
+        return constant_shape(op.inputs[2]), op.attrs["dtype"]
+
+    def numpy(grads, lengths, shape, dtype):
+        grads, out = _grads(grads), np.zeros(tuple(shape), dtype.as_numpy_dtype)
+        start = 0
+        for k, n in enumerate(np.ravel(lengths)):
+            g = grads.get(k)
+            if g is not None:
+                out[start:start + n] = g
+            start += n
+        return out
+
+    def gradient(op, dy):
+        return [make_tensor("TensorArrayGradSplit", [op.inputs[1], dy]), None, None]
+
+
+class TensorArrayGradSplit(OpDef):
+    """A concat's flow gradient: its gradient cut into the elements' lengths. Inputs:
+    lengths, gradient."""
+    type = "TensorArrayGradSplit"
+
+    def infer(op):
+        return (), dtypes.variant
+
+    def numpy(lengths, dy):
+        ends = np.cumsum(lengths)
+        return variant(ElementGrads({k: dy[e - n:e] for k, (n, e)
+                                     in enumerate(zip(np.ravel(lengths), ends))}))
+
+    def gradient(op, d_grads):
+        lengths, dy = op.inputs
+        return [None, _grad_op("TensorArrayGradConcat", [d_grads, lengths, _shape(dy)],
+                               dy.dtype)]
+
+
+from .tensor_array import TensorArray  # noqa: E402,F401  (for modules importing it from here)

@@ -5,6 +5,7 @@ import pyopencl as cl
 
 from ...framework.errors import FailedPreconditionError, InvalidArgumentError
 from ...framework.registry import VariableRef, get_op_def
+from ...ops.subgraphs import unbox
 from ..state import RunContext, VariableReads
 from .plan import PlanBuilder
 from .units import CallUnit, HostUnit, KernelUnit, PerRun, Slot
@@ -72,11 +73,11 @@ def _read(queue, buffer, shape, dtype, blocking):
 
 
 class OpenCLPlan:
-    def __init__(self, device, graph, fetches, feeds, feed_shapes, state):
+    def __init__(self, device, graph, fetches, feeds, feed_shapes, state, hints=None):
         self.device = device
         self.zero_copy = device.device.type == cl.device_type.CPU and \
             bool(device.device.host_unified_memory)
-        b = PlanBuilder(device, graph, fetches, feeds, feed_shapes, state)
+        b = PlanBuilder(device, graph, fetches, feeds, feed_shapes, state, hints)
         self.units, self.fetches, self.feeds = b.units, fetches, b.feeds
         self.feed_slots = [b.sources[t] for t in b.feeds]
         self.fetch_sources = b.fetch_sources
@@ -326,11 +327,15 @@ class _HostUnitContext(VariableReads):
         (fetches, feeds, feed shapes), built once and kept on the sub-graph."""
         device = self.plan.device
         shapes = tuple(np.shape(v) for v in values)
-        key = (device, tuple(fetches), tuple(feeds), shapes)
+        # A fed variant (a TensorArray) tells the plan what it holds: its signature (an
+        # element shape) is part of the key, its value a hint to the shape rules.
+        hints = {t: unbox(v) for t, v in zip(feeds, values) if t.dtype.name == "variant"}
+        signature = tuple(getattr(v, "plan_signature", lambda: None)() for v in hints.values())
+        key = (device, tuple(fetches), tuple(feeds), shapes, signature)
         plans = fetches[0].graph.__dict__.setdefault("_device_plans", {})
         plan = plans.get(key)
         if plan is None:
             plan = plans[key] = OpenCLPlan(device, fetches[0].graph, list(fetches),
-                                           list(feeds), shapes, self.state)
+                                           list(feeds), shapes, self.state, hints)
         values = [v if isinstance(v, np.ndarray) else np.asarray(v) for v in values]
         return plan.run(values, self.state, same_objects=True)

@@ -22,7 +22,7 @@ class _Group:
 
 
 class PlanBuilder:
-    def __init__(self, device, graph, fetches, feeds, feed_shapes, state):
+    def __init__(self, device, graph, fetches, feeds, feed_shapes, state, hints=None):
         self.device = device
         self.fetches = fetches
         self.feeds = list(feeds)
@@ -31,7 +31,7 @@ class PlanBuilder:
         self.steps = [op for op in ops_to_run(fetch_ops, fed)
                       if not (op.outputs and all(t in fed for t in op.outputs))]
         var_shapes = {name: a.shape for name, a in state.variables.items()}
-        self.info = ShapePass(self.steps, self.feeds, feed_shapes, var_shapes)
+        self.info = ShapePass(self.steps, self.feeds, feed_shapes, var_shapes, hints)
         self.units = []
         self.error_flags = []
         self.sources = {}          # tensor -> Slot | VarRef | np.ndarray (host value) | _Group
