@@ -167,7 +167,8 @@ def _dynamic_rnn_loop(cell, inputs, initial_state, parallel_iterations, swap_mem
     final_outputs = []
     for ta, size in zip(final_ta, flat_output_size):
         out = ta.stack()
-        out.set_shape([const_time, const_batch] + _size_list(size))
+        # (TF builds this static shape with _concat, which makes a Const: kept for the ids)
+        out.set_shape(_concat([const_time, const_batch], size, static=True))
         final_outputs.append(out)
     return nest.pack_sequence_as(cell.output_size, final_outputs), final_state
 
@@ -178,7 +179,9 @@ def _rnn_step(time, sequence_length, min_length, max_length, zero_output, state,
     their state. static_rnn skips the cell when every row has ended and skips the copy
     when none has (two conds, as TF); dynamic_rnn always runs the cell and copies."""
     flat_state, flat_zero = nest.flatten(state), nest.flatten(zero_output)
-    done = elementwise.greater_equal(time, sequence_length)
+    # An operator, not greater_equal(): with static_rnn's Python int time, Python reflects
+    # it to `sequence_length <= time` (a LessEqual), the op TF makes.
+    done = time >= sequence_length
 
     def through(old, new):
         if old.shape.ndims == 0:
@@ -266,7 +269,7 @@ def static_rnn(cell, inputs, initial_state=None, dtype=None, sequence_length=Non
             fixed_batch = first.shape.with_rank_at_least(2)[0]
             for x in nest.flatten(inputs):
                 shape = convert_to_tensor(x).shape.with_rank_at_least(2)
-                fixed_batch = fixed_batch.merge_with(shape[0])
+                fixed_batch.merge_with(shape[0])   # a check only: TF keeps the first's
                 for i, size in enumerate(shape.as_list()[1:]):
                     if size is None:
                         raise ValueError(f"Input size (dimension {i} of inputs) must be "
@@ -337,6 +340,8 @@ def static_bidirectional_rnn(cell_fw, cell_bw, inputs, initial_state_fw=None,
                              scope=None):
     """TF1's tf.nn.static_bidirectional_rnn: (outputs, state_fw, state_bw), each output
     the forward and backward outputs concatenated."""
+    assert_like_rnncell("cell_fw", cell_fw)
+    assert_like_rnncell("cell_bw", cell_bw)
     if not nest.is_sequence(inputs):
         raise TypeError("inputs must be a sequence")
     if not inputs:
