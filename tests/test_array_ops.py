@@ -583,3 +583,54 @@ def test_stack_unstack_forward_and_gradients(backend):
     check_gradients(lambda x, y: tf.stack([x, y * 2.0], axis=-1), [a, b], backend=backend)
     check_gradients(lambda x: tf.unstack(x)[1] * tf.unstack(x)[0], [a], backend=backend)
     check_gradients(lambda x: tf.unstack(x, axis=1)[2], [a], backend=backend)
+
+
+# ---------------------------------------------------------------- range
+# TF 1.15's counts: float32 bounds count in float32 (in float64 the first three are 101,
+# 12 and 7).
+TF_RANGE_COUNTS = {(-3.0, -2.0, 0.01): 100, (-3.0, -1.9, 0.1): 11, (-3.0, -1.8, 0.2): 6,
+                   (-1.8, -3.0, -0.2): 6, (1.0, 1.0, 0.5): 0}
+
+
+@pytest.mark.parametrize("bounds", sorted(TF_RANGE_COUNTS))
+def test_range_float32_count_follows_tf(backend, bounds):
+    static = tf.range(*bounds)
+    assert static.dtype == tf.float32 and static.shape.as_list() == [TF_RANGE_COUNTS[bounds]]
+    feeds = [tf.placeholder(tf.float32, []) for _ in bounds]
+    got = run(backend, [static, tf.range(*feeds)], dict(zip(feeds, bounds)))
+    want = np.arange(*(np.float32(b) for b in bounds), dtype=np.float32)
+    for g in got:
+        assert g.dtype == np.float32 and g.shape == (TF_RANGE_COUNTS[bounds],)
+        np.testing.assert_array_equal(g, want)
+
+
+def test_range_counts_and_errors(backend):
+    assert tf.range(0, 10, 3).shape.as_list() == [4]
+    assert tf.range(10, 0, -3).shape.as_list() == [4]
+    assert tf.range(tf.constant(1.5, tf.float64), 0.1, -0.1).shape.as_list() == [14]
+    cases = [((5.0, 1.0, 1.0), "Requires start <= limit when delta > 0: 5/1"),
+             ((0.5, 0.1, 0.3), "Requires start <= limit when delta > 0: 0.5/0.1"),
+             ((1, 5, -1), "Requires start >= limit when delta < 0: 1/5"),
+             ((1.0, 5.0, 0.0), "Requires delta != 0")]
+    for bounds, message in cases:
+        with pytest.raises(ValueError, match=message + " for 'range"):
+            tf.range(*bounds)
+        dtype = tf.float32 if isinstance(bounds[0], float) else tf.int32
+        feeds = [tf.placeholder(dtype, []) for _ in bounds]
+        with pytest.raises(tf.errors.InvalidArgumentError) as e:
+            run(backend, tf.range(*feeds), dict(zip(feeds, bounds)))
+        # (at run time TF's kernel also prints a zero delta)
+        assert e.value.message == message + (": 0" if "delta !=" in message else "")
+
+
+def test_pad_scalar(backend):
+    """A rank-0 tensor has paddings of shape [0, 2]; TF returns it unchanged."""
+    none = np.zeros([0, 2], np.int32)
+    for mode in ("CONSTANT", "REFLECT", "SYMMETRIC"):
+        check_forward(lambda x: tf.pad(x, none, mode=mode), lambda x: x,
+                      [np.array(1.5)], backend)
+    check_forward(lambda x: tf.pad(x, none, constant_values=2.0), lambda x: x,
+                  [np.array(-3.0)], backend)
+    check_forward(lambda x: tf.pad(x, tf.zeros([0, 2], tf.int64)), lambda x: x,
+                  [np.array(7, np.int32)], backend)
+    check_gradients(lambda x: tf.pad(x, none) * 3.0, shapes=[()], backend=backend)

@@ -19,12 +19,16 @@ class Layer:
 
     _base_name = "layer"
 
-    def __init__(self, trainable=True, name=None, dtype=None, _reuse=None, **kwargs):
+    def __init__(self, trainable=True, name=None, dtype=None, _reuse=None, _scope=None,
+                 **kwargs):
         self.trainable = trainable
         self._name = name
         self._reuse = _reuse
         self._dtype = None if dtype is None else dtypes.as_dtype(dtype)
         self._scope = self._current = None
+        if _scope is not None:   # the functional forms use their name as the scope, exactly
+            with variable_scope(_scope) as captured:
+                self._scope = captured
         self._weights = []
         self.losses = []
         self.built = False
@@ -92,8 +96,9 @@ class Layer:
         if self._dtype is None:
             self._dtype = first.dtype.base_dtype
         if self._scope is None:   # names the scope: dense, dense_1, ... among siblings
-            with variable_scope(scope if scope is not None else self._name,
-                                default_name=self._base_name, reuse=self._reuse) as captured:
+            base = self._name or self._base_name   # a given name is made unique too, as TF
+            with (variable_scope(scope if scope is not None else base) if self._reuse else
+                  variable_scope(scope, default_name=base)) as captured:
                 self._scope = captured
         graph = get_default_graph()
         with variable_scope(self._scope, reuse=True if self.built else self._reuse,
@@ -198,5 +203,5 @@ def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None
                   kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
                   activity_regularizer=activity_regularizer,
                   kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
-                  trainable=trainable, name=name, _reuse=reuse)
+                  trainable=trainable, name=name, _scope=name, _reuse=reuse)
     return layer(inputs)

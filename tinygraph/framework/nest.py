@@ -73,9 +73,7 @@ def assert_same_structure(a, b, check_types=True):
                  f"Substructure \"{y}\" is a sequence, while substructure \"{x}\" is not")
         if not is_sequence(x):
             return
-        if check_types and type(x) is not type(y) and not (
-                isinstance(x, (list, tuple)) and isinstance(y, (list, tuple))
-                and not _is_namedtuple(x) and not _is_namedtuple(y)):
+        if check_types and type(x) is not type(y):   # (as TF: a list is not a tuple)
             raise TypeError(f"The two structures don't have the same sequence type. First "
                             f"structure has type {type(x)}, while second structure has type "
                             f"{type(y)}.")

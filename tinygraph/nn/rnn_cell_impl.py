@@ -1,20 +1,23 @@
 """The RNN cells of TF 1.15 (tf.nn.rnn_cell, tf.contrib.rnn): the RNNCell base users
-subclass, BasicRNNCell, BasicLSTMCell, LSTMCell, GRUCell, MultiRNNCell and the wrappers.
+subclass, BasicRNNCell, BasicLSTMCell, LSTMCell and GRUCell (MultiRNNCell and the
+wrappers are in rnn_cell_wrappers).
 Variable names, shapes, initializers and the order ops are made in follow TF 1.15, so
 checkpoints, name-based code and seeded numbers carry over."""
 import collections
-import hashlib
+import contextlib
+import re
+import weakref
 
 from ..framework import dtypes, nest
-from ..framework.graph import device as device_scope, name_scope
+from ..framework.graph import get_default_graph, name_scope
 from ..framework.operation import Tensor, convert_to_tensor
 from ..framework.tensor_shape import TensorShape, as_shape
 from ..layers import Layer
 from ..ops import array_ops, constant_ops, elementwise, init_ops, layout_ops, shape_ops
 from ..ops.clip_ops import clip_by_value
 from ..ops.matmul import matmul
-from ..ops.nn_ops import bias_add, dropout
-from ..ops.variable_scope import get_variable, get_variable_scope, variable_scope
+from ..ops.nn_ops import bias_add
+from ..ops.variable_scope import _store, get_variable_scope, variable_scope
 
 
 class LSTMStateTuple(collections.namedtuple("LSTMStateTuple", ("c", "h"))):
@@ -25,7 +28,8 @@ class LSTMStateTuple(collections.namedtuple("LSTMStateTuple", ("c", "h"))):
     def dtype(self):
         c, h = self
         if c.dtype != h.dtype:
-            raise TypeError(f"Inconsistent internal state: {c.dtype} vs {h.dtype}")
+            raise TypeError(f"Inconsistent internal state: {_dtype_text(c.dtype)} vs "
+                            f"{_dtype_text(h.dtype)}")
         return c.dtype
 
 
@@ -75,12 +79,30 @@ class RNNCell(Layer):
     add_variable / add_weight. Calling the cell makes its variables under its own scope
     the first time and reuses them after."""
 
-    def __init__(self, trainable=True, name=None, dtype=None, _reuse=None, **kwargs):
-        super().__init__(trainable=trainable, name=name, dtype=dtype, _reuse=_reuse)
+    def __init__(self, trainable=True, name=None, dtype=None, _reuse=None, _scope=None,
+                 **kwargs):
+        super().__init__(trainable=trainable, name=name, dtype=dtype, _reuse=_reuse,
+                         _scope=_scope)
+        self._object_name = name or _unique_object_name(self._base_name)
+        self._outer_scope = None
 
     @property
     def _base_name(self):
         return _snake(type(self).__name__)
+
+    @property
+    def name(self):
+        """TF's layer name: the given one, else basic_rnn_cell_1, _2, ... per graph."""
+        return self._object_name
+
+    @property
+    def scope_name(self):
+        if self._scope is None:
+            raise ValueError(f'No name available for layer scope because the layer "{self.name}"'
+                             ' has not been used yet. The scope name  is determined the first '
+                             'time the layer instance is called. You must therefore call the '
+                             'layer before querying `scope_name`.')
+        return self._scope.name
 
     @property
     def state_size(self):
@@ -91,13 +113,15 @@ class RNNCell(Layer):
         raise NotImplementedError("Abstract method")
 
     def __call__(self, inputs, state, scope=None):
+        """As TF: the first call remembers the variable scope it is made in and later calls
+        re-enter it (so a MultiRNNCell's ops go in rnn/rnn/multi_rnn_cell/...); every
+        variable fetched while the cell runs, its inner cells' too, becomes its weight."""
         if scope is not None:
-            with variable_scope(scope) as captured:
+            with variable_scope(scope) as captured, _recording(self):
                 return super().__call__(inputs, state, scope=captured)
-        # The first call remembers the variable scope it was made in, as TF does.
         if getattr(self, "_outer_scope", None) is None:
             self._outer_scope = get_variable_scope()
-        with variable_scope(self._outer_scope, auxiliary_name_scope=False):
+        with variable_scope(self._outer_scope), _recording(self):
             return super().__call__(inputs, state)
 
     def _first_input(self, inputs):
@@ -108,11 +132,14 @@ class RNNCell(Layer):
 
     def get_initial_state(self, inputs=None, batch_size=None, dtype=None):
         if inputs is not None:
-            inputs = convert_to_tensor(inputs)
+            inputs = convert_to_tensor(inputs, name="inputs")
             batch_size = inputs.shape[0].value
             if batch_size is None:
                 batch_size = shape_ops.shape(inputs)[0]
             dtype = inputs.dtype
+        if batch_size is None or dtype is None:
+            raise ValueError(f"batch_size and dtype cannot be None while constructing initial "
+                             f"state: batch_size={batch_size}, dtype={dtype}")
         return self.zero_state(batch_size, dtype)
 
     def zero_state(self, batch_size, dtype):
@@ -121,21 +148,82 @@ class RNNCell(Layer):
             return _zero_state_tensors(self.state_size, batch_size, dtype)
 
 
+class LayerRNNCell(RNNCell):
+    """A cell that is a proper layer (the built-in cells): called in its own scope only,
+    on 2-D floating-point inputs."""
+
+    def __init__(self, trainable=True, name=None, dtype=None, _reuse=None, **kwargs):
+        super().__init__(trainable=trainable, name=name, dtype=dtype, _reuse=_reuse, **kwargs)
+        _check_supported_dtypes(self.dtype)
+
+    def __call__(self, inputs, state, scope=None):
+        inputs = nest.map_structure(convert_to_tensor, inputs)   # once, as Keras does
+        x = nest.flatten(inputs)[0]
+        rank = x.shape.ndims
+        if rank is not None and rank != 2:
+            raise ValueError(f"Input 0 of layer {self.name} is incompatible with the layer: "
+                             f"expected ndim=2, found ndim={rank}. Full shape received: "
+                             f"{x.shape.as_list()}")
+        for t in nest.flatten([inputs, state]):
+            if isinstance(t, Tensor):
+                _check_supported_dtypes(t.dtype)
+        return Layer.__call__(self, inputs, state, scope=scope)
+
+
+_NAME_UIDS = weakref.WeakKeyDictionary()   # per graph: how many cells of each base name
+
+
+def _unique_object_name(base):
+    uids = _NAME_UIDS.setdefault(get_default_graph().root, {})
+    uids[base] = uids.get(base, 0) + 1
+    return f"{base}_{uids[base]}"
+
+
+@contextlib.contextmanager
+def _recording(cell):
+    """TF's RNNCell puts a custom getter on its scope: each variable get_variable returns
+    while the cell runs is added to the cell's weights."""
+    store = _store(get_default_graph().root)
+    shadowed = "get" in vars(store)
+    get = store.get
+
+    def recording_get(*args, **kwargs):
+        v = get(*args, **kwargs)
+        if all(v is not w for w in cell._weights):
+            cell._weights.append(v)
+        return v
+    store.get = recording_get
+    try:
+        yield
+    finally:
+        if shadowed:
+            store.get = get
+        else:
+            del store.get
+
+
+def _check_supported_dtypes(dtype):
+    if dtype is not None and not dtypes.as_dtype(dtype).is_floating:
+        raise ValueError(f"RNN cell only supports floating point inputs, but saw dtype: "
+                         f"{_dtype_text(dtype)}")
+
+
+def _dtype_text(dtype):
+    return f"<dtype: '{dtypes.as_dtype(dtype).name}'>"
+
+
 def _snake(name):
-    out = []
-    for i, ch in enumerate(name):
-        if ch.isupper() and i and (not name[i - 1].isupper() or
-                                   i + 1 < len(name) and name[i + 1].islower()):
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)
+    """TF's to_snake_case: BasicLSTMCell -> basic_lstm_cell."""
+    words = re.sub("(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    snake = re.sub("([a-z])([A-Z])", r"\1_\2", words).lower()
+    return snake if snake[0] != "_" else "private" + snake
 
 
 def _input_depth(cell, inputs_shape):
     depth = TensorShape(inputs_shape)[-1].value
     if depth is None:
         raise ValueError(f"Expected inputs.shape[-1] to be known, saw shape: "
-                         f"{TensorShape(inputs_shape)}")
+                         f"{tuple(TensorShape(inputs_shape).as_list())}")   # TF's tuple
     return depth
 
 
@@ -148,7 +236,7 @@ def _activation(activation, default):
     return activation
 
 
-class BasicRNNCell(RNNCell):
+class BasicRNNCell(LayerRNNCell):
     """output = new_state = activation([inputs, state] @ kernel + bias)."""
 
     def __init__(self, num_units, activation=None, reuse=None, name=None, dtype=None,
@@ -179,7 +267,7 @@ class BasicRNNCell(RNNCell):
         return output, output
 
 
-class BasicLSTMCell(RNNCell):
+class BasicLSTMCell(LayerRNNCell):
     """The LSTM without peepholes: gates i, j, f, o from one matmul; forget_bias is added
     to f."""
 
@@ -228,7 +316,7 @@ class BasicLSTMCell(RNNCell):
         return new_h, new_state
 
 
-class LSTMCell(RNNCell):
+class LSTMCell(LayerRNNCell):
     """The LSTM with optional peepholes (use_peepholes), cell clipping (cell_clip) and a
     projection of the output (num_proj, proj_clip)."""
 
@@ -314,7 +402,7 @@ class LSTMCell(RNNCell):
         return m, new_state
 
 
-class GRUCell(RNNCell):
+class GRUCell(LayerRNNCell):
     """The gated recurrent unit: reset and update gates (gates/, bias 1.0), then the
     candidate (candidate/)."""
 
@@ -364,274 +452,23 @@ class GRUCell(RNNCell):
         return new_h, new_h
 
 
-class MultiRNNCell(RNNCell):
-    """Cells stacked: each one's output is the next one's input (scopes cell_0, ...)."""
-
-    def __init__(self, cells, state_is_tuple=True):
-        super().__init__()
-        if not cells:
-            raise ValueError("Must specify at least one cell for MultiRNNCell.")
-        if not nest.is_sequence(cells):
-            raise TypeError(f"cells must be a list or tuple, but saw: {cells}.")
-        self._cells = list(cells)
-        self._state_is_tuple = state_is_tuple
-        if not state_is_tuple and any(nest.is_sequence(c.state_size) for c in self._cells):
-            raise ValueError("Some cells return tuples of states, but the flag "
-                             "state_is_tuple is not set.  State sizes are: "
-                             f"{[c.state_size for c in self._cells]}")
-
-    @property
-    def state_size(self):
-        if self._state_is_tuple:
-            return tuple(cell.state_size for cell in self._cells)
-        return sum(cell.state_size for cell in self._cells)
-
-    @property
-    def output_size(self):
-        return self._cells[-1].output_size
-
-    def zero_state(self, batch_size, dtype):
-        with name_scope(type(self).__name__ + "ZeroState",
-                        values=[batch_size] if isinstance(batch_size, Tensor) else None):
-            if self._state_is_tuple:
-                return tuple(cell.zero_state(batch_size, dtype) for cell in self._cells)
-            return super().zero_state(batch_size, dtype)
-
-    @property
-    def variables(self):
-        return [v for cell in self._cells for v in cell.variables]
-
-    weights = variables
-
-    @property
-    def trainable_variables(self):
-        return [v for cell in self._cells for v in cell.trainable_variables]
-
-    trainable_weights = trainable_variables
-
-    def call(self, inputs, state):
-        position, current, new_states = 0, inputs, []
-        for i, cell in enumerate(self._cells):
-            with variable_scope(f"cell_{i}"):
-                if self._state_is_tuple:
-                    if not nest.is_sequence(state):
-                        raise ValueError(f"Expected state to be a tuple of length "
-                                         f"{len(self.state_size)}, but received: {state}")
-                    cell_state = state[i]
-                else:
-                    from ..ops.slicing import slice_
-                    cell_state = slice_(state, [0, position], [-1, cell.state_size])
-                    position += cell.state_size
-                current, new_state = cell(current, cell_state)
-                new_states.append(new_state)
-        new_states = tuple(new_states) if self._state_is_tuple else \
-            array_ops.concat(new_states, 1)
-        return current, new_states
-
-
-class _Wrapper(RNNCell):
-    """A cell around a cell: the same state, no scope of its own unless it has
-    variables (OutputProjectionWrapper)."""
-
-    def __init__(self, cell, **kwargs):
-        super().__init__(**kwargs)
-        self._cell = cell
-
-    @property
-    def wrapped_cell(self):
-        return self._cell
-
-    cell = wrapped_cell
-
-    @property
-    def state_size(self):
-        return self._cell.state_size
-
-    @property
-    def output_size(self):
-        return self._cell.output_size
-
-    @property
-    def variables(self):
-        return self._cell.variables + list(self._weights)
-
-    weights = variables
-
-    @property
-    def trainable_variables(self):
-        return self._cell.trainable_variables + [v for v in self._weights if v.trainable]
-
-    trainable_weights = trainable_variables
-
-    def zero_state(self, batch_size, dtype):
-        with name_scope(type(self).__name__ + "ZeroState",
-                        values=[batch_size] if isinstance(batch_size, Tensor) else None):
-            return self._cell.zero_state(batch_size, dtype)
-
-    def __call__(self, inputs, state, scope=None):
-        return self._wrapped_call(inputs, state, scope)
-
-    def _wrapped_call(self, inputs, state, scope):
-        return self._cell(inputs, state, scope=scope)
-
-
-def _default_state_filter(substate):
-    """Which parts of a state DropoutWrapper drops: all but an LSTM's c."""
-    if isinstance(substate, LSTMStateTuple):
-        return LSTMStateTuple(c=False, h=True)
-    return True
-
-
-class DropoutWrapper(_Wrapper):
-    """Dropout on the cell's inputs, outputs and state (keep probabilities may be
-    tensors, e.g. a placeholder_with_default)."""
-
-    def __init__(self, cell, input_keep_prob=1.0, output_keep_prob=1.0, state_keep_prob=1.0,
-                 variational_recurrent=False, input_size=None, dtype=None, seed=None,
-                 dropout_state_filter_visitor=None):
-        super().__init__(cell, dtype=dtype)
-        if variational_recurrent:
-            raise NotImplementedError("DropoutWrapper(variational_recurrent=True)")
-        self._seed = seed
-        self._state_filter = dropout_state_filter_visitor or _default_state_filter
-        with name_scope("DropoutWrapperInit"):
-            for prob, attr in ((input_keep_prob, "input_keep_prob"),
-                               (state_keep_prob, "state_keep_prob"),
-                               (output_keep_prob, "output_keep_prob")):
-                tensor = convert_to_tensor(prob)
-                value = constant_ops.constant_value(tensor)
-                if value is not None:
-                    if value < 0 or value > 1:
-                        raise ValueError(f"Parameter {attr} must be between 0 and 1: {value}")
-                    setattr(self, f"_{attr}", float(value))
-                else:
-                    setattr(self, f"_{attr}", tensor)
-
-    def _gen_seed(self, salt_prefix, index):
-        if self._seed is None:
-            return None
-        text = f"{self._seed}{salt_prefix}_{index}".encode("utf-8")
-        return int(hashlib.md5(text).hexdigest()[:8], 16) & 0x7FFFFFFF
-
-    def _dropout(self, values, salt_prefix, keep_prob, filter_structure=None):
-        """Dropout on each leaf of `values` (those `filter_structure` flags)."""
-        flat = nest.flatten(values)
-        keep = [True] * len(flat) if filter_structure is None else filter_structure
-        out = [dropout(v, keep_prob=keep_prob, seed=self._gen_seed(salt_prefix, i))
-               if k else v for i, (k, v) in enumerate(zip(keep, flat))]
-        return nest.pack_sequence_as(values, out)
-
-    def _wrapped_call(self, inputs, state, scope):
-        def should(p):
-            return not isinstance(p, float) or p < 1
-        if should(self._input_keep_prob):
-            inputs = self._dropout(inputs, "input", self._input_keep_prob)
-        output, new_state = self._cell(inputs, state, scope=scope)
-        if should(self._state_keep_prob):
-            new_state = self._dropout(new_state, "state", self._state_keep_prob,
-                                      _keep_flags(self._state_filter, new_state))
-        if should(self._output_keep_prob):
-            output = self._dropout(output, "output", self._output_keep_prob)
-        return output, new_state
-
-
-def _keep_flags(visitor, state):
-    """Per leaf of the state, whether DropoutWrapper drops it: the visitor answers True
-    (look inside), False (keep all of it), or a structure of such answers."""
-    verdict = visitor(state)
-    if verdict is False:
-        return [False] * len(nest.flatten(state))
-    if verdict is True:
-        if not nest.is_sequence(state):
-            return [True]
-        return [f for part in state for f in _keep_flags(visitor, part)]
-    flags = []
-    for part, answer in zip(state, verdict):
-        flags += _keep_flags(visitor, part) if answer is True else \
-            [False] * len(nest.flatten(part)) if answer is False else \
-            _keep_flags(lambda _: answer, part)
-    return flags
-
-
-class OutputProjectionWrapper(_Wrapper):
-    """The cell's output projected to output_size by a dense layer of its own (kernel
-    and bias under output_projection_wrapper/)."""
-
-    def __init__(self, cell, output_size, activation=None, reuse=None):
-        super().__init__(cell, _reuse=reuse)
-        if output_size < 1:
-            raise ValueError(f"Parameter output_size must be > 0: {output_size}.")
-        self._output_size = output_size
-        self._activation_fn = activation
-
-    @property
-    def output_size(self):
-        return self._output_size
-
-    def __call__(self, inputs, state, scope=None):
-        return RNNCell.__call__(self, inputs, state, scope=scope)
-
-    def build(self, inputs_shape):
-        self.built = True
-
-    def call(self, inputs, state):
-        output, res_state = self._cell(inputs, state)
-        if getattr(self, "_kernel", None) is None:
-            depth = output.shape[-1].value
-            self._kernel = get_variable("kernel", [depth, self._output_size],
-                                        dtype=output.dtype)
-            self._bias = get_variable("bias", [self._output_size], dtype=output.dtype,
-                                      initializer=init_ops.constant_initializer(
-                                          0.0, dtype=output.dtype))
-            self._weights.extend([self._kernel, self._bias])
-        projected = bias_add(matmul(output, self._kernel), self._bias)
-        if self._activation_fn:
-            projected = self._activation_fn(projected)
-        return projected, res_state
-
-
-class ResidualWrapper(_Wrapper):
-    """The cell's output plus its input (or residual_fn(inputs, outputs))."""
-
-    def __init__(self, cell, residual_fn=None):
-        super().__init__(cell)
-        self._residual_fn = residual_fn
-
-    def _wrapped_call(self, inputs, state, scope):
-        outputs, new_state = self._cell(inputs, state, scope=scope)
-
-        def add(inp, out):
-            inp.shape.assert_is_compatible_with(out.shape)
-            return inp + out
-        if self._residual_fn is not None:
-            return self._residual_fn(inputs, outputs), new_state
-        nest.assert_same_structure(inputs, outputs)
-        return nest.map_structure(add, inputs, outputs), new_state
-
-
-class DeviceWrapper(_Wrapper):
-    """The cell's ops placed on a device (recorded; tinygraph runs one device)."""
-
-    def __init__(self, cell, device):
-        super().__init__(cell)
-        self._device = device
-
-    def zero_state(self, batch_size, dtype):
-        with device_scope(self._device):
-            return super().zero_state(batch_size, dtype)
-
-    def _wrapped_call(self, inputs, state, scope):
-        with device_scope(self._device):
-            return self._cell(inputs, state, scope=scope)
-
-
 def assert_like_rnncell(name, cell):
     """TF's check that `cell` quacks like an RNNCell."""
-    missing = [a for a in ("output_size", "state_size", "zero_state") if not hasattr(cell, a)]
-    if not callable(cell):
-        missing.append("__call__")
-    if missing:
+    errors = [text for text, ok in (
+        ("'output_size' property is missing", _hasattr(cell, "output_size")),
+        ("'state_size' property is missing", _hasattr(cell, "state_size")),
+        ("either 'zero_state' or 'get_initial_state' method is required",
+         _hasattr(cell, "get_initial_state") or _hasattr(cell, "zero_state")),
+        ("is not callable", callable(cell))) if not ok]
+    if errors:
         raise TypeError(f"The argument {name!r} ({cell}) is not an RNNCell: "
-                        + ", ".join(f"'{m}' property is missing" if m != "__call__" else
-                                    "is not callable" for m in missing) + ".")
+                        f"{', '.join(errors)}.")
+
+
+def _hasattr(obj, name):
+    try:
+        getattr(obj, name)
+    except AttributeError:
+        return False
+    return True
 

@@ -164,7 +164,46 @@ def unstack(value, num=None, axis=0, name="unstack"):
     return make_op("Unpack", [value], {"num": num, "axis": axis}, name=name).outputs
 
 
-class Range(OpDef):
+def _tf_number(v):
+    """A number as TF's messages print it (shortest %g that reads back the same)."""
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    digits = (6, 9) if v.dtype == np.float32 else (15, 17)
+    text = f"{float(v):.{digits[0]}g}"
+    return text if type(v)(text) == v else f"{float(v):.{digits[1]}g}"
+
+
+def range_size(start, limit, delta, dtype, run_time=False):
+    """Range's element count by TF's rule, in the op's dtype: ceil(|(limit - start) /
+    delta|) computed in float32 for float32 bounds (so not always float64's count), and
+    (|limit - start| + |delta| - 1) // |delta| for integers. ValueError with TF's
+    message (its shape function's, or its kernel's at run time) for bounds that go the
+    wrong way or a zero delta."""
+    dtype = np.dtype(dtype)
+    if dtype.kind in "iu":
+        start, limit, delta = (int(np.asarray(v).reshape(())) for v in (start, limit, delta))
+    else:
+        start, limit, delta = (np.asarray(v, dtype).reshape(())[()] for v in
+                               (start, limit, delta))
+    if start > limit and delta > 0:
+        raise ValueError(f"Requires start <= limit when delta > 0: {_tf_number(start)}/"
+                         f"{_tf_number(limit)}")
+    if start < limit and delta < 0:
+        raise ValueError(f"Requires start >= limit when delta < 0: {_tf_number(start)}/"
+                         f"{_tf_number(limit)}")
+    if delta == 0:
+        raise ValueError("Requires delta != 0" +
+                         (f": {_tf_number(delta)}" if run_time else ""))
+    if dtype.kind in "iu":
+        return (abs(limit - start) + abs(delta) - 1) // abs(delta)
+    with np.errstate(all="ignore"):
+        size = np.ceil(np.abs((limit - start) / delta))
+    if not np.isfinite(size):
+        raise ValueError(f"Requires ((limit - start) / delta) <= {np.iinfo(np.int64).max}")
+    return int(size)
+
+
+class Range(CheckedOp):
     type = "Range"
     not_differentiable = True
 
@@ -172,12 +211,20 @@ class Range(OpDef):
         values = [constant_value(t) for t in op.inputs]
         if any(v is None for v in values):
             return TensorShape([None]), op.inputs[0].dtype
-        start, limit, delta = (v.item() for v in values)
-        return TensorShape([len(range(0, int(np.ceil((limit - start) / delta))))]), \
-            op.inputs[0].dtype
+        try:
+            size = range_size(*values, op.inputs[0].dtype.as_numpy_dtype)
+        except ValueError as e:
+            raise shape_error(op, str(e)) from None
+        return TensorShape([size]), op.inputs[0].dtype
 
     def numpy(start, limit, delta):
-        return np.arange(start, limit, delta, dtype=start.dtype)
+        n = range_size(start, limit, delta, start.dtype, run_time=True)
+        out = np.arange(start, limit, delta, dtype=start.dtype)
+        if out.size != n:   # numpy divides integer bounds in float64 (huge ranges differ)
+            first = start.reshape(())[()]
+            step = (first + delta.reshape(())[()]).astype(start.dtype) - first
+            out = (first + np.arange(n).astype(start.dtype) * step).astype(start.dtype)
+        return out
 
 
 def range_(start, limit=None, delta=1, dtype=None, name="range"):

@@ -9,7 +9,8 @@ from ..framework.operation import convert_to_tensor
 from ..framework.registry import OpDef
 from ..framework.tensor_shape import TensorShape
 from .subgraphs import (SubgraphGradient, differentiable, fill_gradients, flat_tensors,
-                        new_subgraph, recorded, repack, unbox, variant, zeros_like_value)
+                        new_subgraph, nonzero, recorded, repack, sources, unbox, variant,
+                        zeros_like_value)
 
 
 class If(OpDef):
@@ -40,15 +41,32 @@ class If(OpDef):
                 SubgraphGradient(g, g.outputs, list(g.captures.values()))
                 for g in op.attrs["branches"]]
         outputs = op.attrs["branches"][0].outputs
+        reached = _reached(op, [k for k, (d, t) in enumerate(zip(dys, op.outputs))
+                                if differentiable(t) and nonzero(d, t)])
+        result = [None] * len(op.inputs)
+        if not reached:   # (no used output is a float computed from a captured tensor)
+            return result
         dys = [d for d, t in zip(dys, outputs) if differentiable(t)]
         floats = [i for i, t in enumerate(op.inputs[1:], 1) if differentiable(t)]
         out = make_op("IfGrad", [op.outputs[len(outputs)]] + list(op.inputs[1:]) +
                       [d for d in dys if d is not None],
                       {"forward": op, "given": [d is not None for d in dys]}).outputs
-        result = [None] * len(op.inputs)
+        # TF gives None, not zeros, to the tensors no used output of either branch is
+        # computed from (zeros to those only the branch not taken uses).
         for k, i in enumerate(floats):
-            result[i] = out[k]
+            result[i] = out[k] if op.inputs[i] in reached else None
         return result
+
+
+def _reached(op, used):
+    """The captured tensors (outer) that the outputs in `used` are computed from, in
+    either branch."""
+    reached = set()
+    for g in op.attrs["branches"]:
+        inner = {p: outer for outer, p in g.captures.items()}
+        for k in used:
+            reached.update(inner[t] for t in sources(g.outputs[k]) if t in inner)
+    return reached
 
 
 def _feeds(op, graph, captured_values):

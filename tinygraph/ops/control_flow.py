@@ -11,8 +11,8 @@ from ..framework.operation import Tensor, convert_to_tensor
 from ..framework.registry import OpDef
 from ..framework.tensor_shape import TensorShape, as_shape
 from .subgraphs import (SubgraphGradient, accumulate, differentiable, fill_gradients,
-                        flat_tensors, new_subgraph, recorded, repack, unbox, variant,
-                        zeros_like_value)
+                        flat_tensors, new_subgraph, nonzero, recorded, repack, sources, unbox,
+                        variant, zeros_like_value)
 
 
 class While(OpDef):
@@ -59,15 +59,37 @@ class While(OpDef):
             grad = a["gradient"] = SubgraphGradient(
                 a["graph"], a["outputs"], a["inputs"] + a["captured"])
         vars_, caps = _differentiable_positions(a)
-        given = [dys[i] for i in vars_ if dys[i] is not None]
-        out = make_op("WhileGrad", [op.outputs[n]] + list(op.inputs[n:]) + given,
-                      {"forward": op, "given": [dys[i] is not None for i in vars_]}).outputs
+        used = [i for i in vars_ if nonzero(dys[i], op.outputs[i])]
+        reach_vars, reach_caps = _reaching(a, used)
         result = [None] * len(op.inputs)
+        if not reach_vars:   # (no used output is a float computed from the inputs)
+            return result
+        grads = [dys[i] for i in vars_ if dys[i] is not None]
+        out = make_op("WhileGrad", [op.outputs[n]] + list(op.inputs[n:]) + grads,
+                      {"forward": op, "given": [dys[i] is not None for i in vars_]}).outputs
+        # TF gives None, not zeros, to the inputs no used output is computed from.
         for k, i in enumerate(vars_):
-            result[i] = out[k]
+            result[i] = out[k] if i in reach_vars else None
         for k, j in enumerate(caps):
-            result[n + j] = out[len(vars_) + k]
+            result[n + j] = out[len(vars_) + k] if j in reach_caps else None
         return result
+
+
+def _reaching(attrs, used):
+    """The loop variables and captured tensors whose values reach the loop variables in
+    `used` after the loop: a loop variable reaches its own final value (if the loop runs
+    no iteration) and, through the body, those computed from it."""
+    deps = attrs.get("sources")
+    if deps is None:
+        deps = attrs["sources"] = [sources(t) for t in attrs["outputs"]]
+    reach, stack = set(), list(used)
+    while stack:
+        k = stack.pop()
+        if k not in reach:
+            reach.add(k)
+            stack.extend(i for i, t in enumerate(attrs["inputs"]) if t in deps[k])
+    return reach, {j for j, t in enumerate(attrs["captured"])
+                   if any(t in deps[k] for k in reach)}
 
 
 def _differentiable_positions(attrs):

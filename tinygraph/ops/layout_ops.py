@@ -271,12 +271,18 @@ def _pad_gradient(op, dy):
     return [slice_(dy, begin, shape_ops.shape_as_tensor(x)), None]
 
 
+def _np_pad(x, paddings, **kw):
+    """np.pad, which rejects a scalar; TF pads it by paddings of shape [0, 2]: itself."""
+    paddings = np.asarray(paddings, dtype=np.int64).reshape(-1, 2)
+    return np.array(x) if np.ndim(x) == 0 else np.pad(x, paddings, **kw)
+
+
 class Pad(OpDef):
     type = "Pad"
     infer = staticmethod(_padded_shape)
 
     def numpy(x, paddings):
-        return np.pad(x, np.asarray(paddings, dtype=np.int64).reshape(-1, 2), mode="constant")
+        return _np_pad(x, paddings, mode="constant")
 
     gradient = staticmethod(_pad_gradient)
 
@@ -291,8 +297,7 @@ class PadV2(OpDef):
         return _padded_shape(op)
 
     def numpy(x, paddings, constant_values):
-        return np.pad(x, np.asarray(paddings, dtype=np.int64).reshape(-1, 2), mode="constant",
-                      constant_values=constant_values)
+        return _np_pad(x, paddings, mode="constant", constant_values=constant_values)
 
     def gradient(op, dy):
         return _pad_gradient(op, dy) + [None]
@@ -311,7 +316,7 @@ class MirrorPad(CheckedOp):
             if mode == "SYMMETRIC" and max(before, after) > d:
                 raise ValueError(f"paddings must be no greater than the dimension size: "
                                  f"{before}, {after} greater than {d}")
-        return np.pad(x, paddings, mode=mode.lower())
+        return _np_pad(x, paddings, mode=mode.lower())
 
     def gradient(op, dy):
         return [make_tensor("MirrorPadGrad", [dy, op.inputs[1]], {"mode": op.attrs["mode"]},

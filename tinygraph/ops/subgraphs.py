@@ -46,6 +46,27 @@ def differentiable(t):
     return t.dtype.is_floating or t.dtype == dtypes.variant
 
 
+def nonzero(dy, t):
+    """Whether dy, the gradient tf.gradients passes for output t, can be nonzero: it
+    stands in a zero (a ZerosLike of t) for an output nothing differentiates."""
+    return dy is not None and not (dy.op.type == "ZerosLike" and dy.op.inputs[0] is t)
+
+
+def sources(t):
+    """The tensors t is computed from along edges a gradient flows through (floats and
+    variants, through differentiable ops): a sub-graph input that is not among them gets
+    no gradient from t (None in TF, as no path joins them)."""
+    found, stack = set(), [t]
+    while stack:
+        x = stack.pop()
+        if x in found or not differentiable(x):
+            continue
+        found.add(x)
+        if not get_op_def(x.op.type).not_differentiable:
+            stack.extend(x.op.inputs)
+    return found
+
+
 def zeros_like_value(x):
     """A zero gradient for value x: zeros, or an empty gradient list for a variant."""
     x = np.asarray(x)

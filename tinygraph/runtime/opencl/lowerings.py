@@ -133,3 +133,4 @@ def _noop(b, op):
 
 
 from . import lower_array, lower_nn, lower_train  # noqa: E402,F401  (they fill RULES)
+from . import lower_random  # noqa: E402,F401  (random ops: kernels/random.cl)
