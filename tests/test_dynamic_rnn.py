@@ -51,6 +51,27 @@ def test_outputs_and_state(backend):
     np.testing.assert_allclose(st, want_st, rtol=1e-5, atol=1e-6)
 
 
+def test_lengths_full_one_zero_and_one_short(backend):
+    """The issue's batch: lengths [T, 1, 0, T-1], forward and backward."""
+    x = tf.placeholder(tf.float64, [4, T, I])
+    lengths = [T, 1, 0, T - 1]
+    cell = tf.nn.rnn_cell.BasicRNNCell(H, dtype=tf.float64)
+    outputs, state = tf.nn.dynamic_rnn(cell, x, sequence_length=lengths, dtype=tf.float64)
+    grad, = tf.gradients(tf.reduce_sum(outputs) + tf.reduce_sum(state * state), x)
+    xv = np.random.RandomState(8).randn(4, T, I)
+    with tf.Session(device=backend) as sess:
+        sess.run(tf.global_variables_initializer())
+        kernel, bias = values(sess, ["rnn/basic_rnn_cell/kernel", "rnn/basic_rnn_cell/bias"])
+        out, st, g = sess.run([outputs, state, grad], {x: xv})
+    want_out, want_st = np_basic_rnn(xv, kernel, bias, np.zeros((4, H)), lengths)
+    np.testing.assert_allclose(out, want_out, rtol=1e-10)
+    np.testing.assert_allclose(st, want_st, rtol=1e-10)
+    assert not st[2].any() and not out[2].any() and not out[1, 1:].any()
+    # inputs past a row's length do not matter: their gradient is zero
+    assert not g[1, 1:].any() and not g[2].any() and not g[3, T - 1].any()
+    assert np.abs(g[0]).min() > 0
+
+
 @pytest.mark.parametrize("dtype", [np.int32, np.int64, np.float32])
 def test_sequence_length(backend, dtype):
     """Zeros past each length, the state copied through, length 0 keeps the initial
@@ -178,9 +199,10 @@ def test_long_sequence_trains(backend):
     gradient step lowers the loss."""
     x = tf.constant(inputs(7, (2, 500, I)) * 0.1)
     cell = tf.nn.rnn_cell.BasicRNNCell(H)
-    outputs, state = tf.nn.dynamic_rnn(cell, x, dtype=tf.float32)
+    with tf.variable_scope("rnn", initializer=tf.glorot_uniform_initializer(seed=3)):
+        outputs, state = tf.nn.dynamic_rnn(cell, x, dtype=tf.float32)
     loss = tf.reduce_mean(tf.square(state - 0.5))
-    step = tf.train.GradientDescentOptimizer(0.5).minimize(loss)
+    step = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
     with tf.Session(device=backend) as sess:
         sess.run(tf.global_variables_initializer())
         before = sess.run(loss)
