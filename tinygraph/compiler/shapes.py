@@ -69,7 +69,7 @@ class ShapePass:
     def _visit(self, op, variable_shapes):
         op_def = get_op_def(op.type)
         if op.type == "VariableV2":
-            shape = variable_shapes.get(op.name)
+            shape = variable_shapes.get(op.attrs.get("var_name", op.name))
             if shape is None:
                 shape = op.attrs["shape"].as_tuple_or_none()
             self.shapes[op.outputs[0]] = tuple(shape) if shape is not None else None

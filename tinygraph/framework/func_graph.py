@@ -9,6 +9,7 @@ an input of the control-flow op and a placeholder inside."""
 import contextlib
 
 from .graph import Graph, get_default_graph
+from .registry import get_op_def
 
 
 class FuncGraph(Graph):
@@ -22,6 +23,7 @@ class FuncGraph(Graph):
         self._variable_store = _variable_store(root)
         self._name_stack = self.base_scope = name_stack
         self.captures = {}   # tensor of the enclosing graph -> placeholder in here
+        self._aliases = {}   # an outer variable updated in here -> its stand-in
         self.inputs = []     # the placeholders of loop variables / branch arguments
         self.outputs = []
         self.sealed_by = None   # the op that holds this graph, once it is made
@@ -73,12 +75,47 @@ class FuncGraph(Graph):
 
     def create_op(self, op_type, inputs, attrs=None, name=None):
         self._root._check_not_finalized()
-        inputs = [self.capture(t) if t.graph is not self and self.encloses(t.graph) else t
-                  for t in inputs]
+        refs = get_op_def(op_type).ref_inputs
+        inputs = [t if t.graph is self or not self.encloses(t.graph) else
+                  self._variable(t) if i in refs and t.op.type == "VariableV2" else
+                  self.capture(t) for i, t in enumerate(inputs)]
         return super().create_op(op_type, inputs, attrs, name)
 
+    def _variable(self, ref):
+        """An outer variable an op in here updates (tf.assign in a branch or loop body):
+        a stand-in VariableV2 naming it, so that the update reaches the variable itself
+        and not a captured copy of its value."""
+        alias = self._aliases.get(ref)
+        if alias is None:
+            old, self._name_stack = self._name_stack, self.base_scope
+            try:
+                with self.control_dependencies(None):
+                    attrs = dict(ref.op.attrs, var_name=ref.op.attrs.get("var_name", ref.op.name))
+                    alias = super().create_op("VariableV2", [], attrs, "Enter").outputs[0]
+            finally:
+                self._name_stack = old
+            self._aliases[ref] = alias
+        return alias
+
+    def _live_read(self, var):
+        """The value of an outer variable this sub-graph updates, read where it is used
+        (each iteration sees the updates before it), as TF1 reads through its Enter."""
+        old, self._name_stack = self._name_stack, self.base_scope
+        try:
+            with self.control_dependencies(None):
+                return super().create_op("Identity", [self._aliases[var]], {},
+                                         "read").outputs[0]
+        finally:
+            self._name_stack = old
+
     def capture(self, tensor):
-        """The placeholder that stands for `tensor` (of an enclosing graph) in here."""
+        """The placeholder that stands for `tensor` (of an enclosing graph) in here; for
+        a variable this sub-graph updates, a fresh read of it instead."""
+        var = tensor if tensor.op.type == "VariableV2" else \
+            tensor.op.inputs[0] if tensor.op.type == "Identity" and \
+            tensor.op.inputs[0].op.type == "VariableV2" else None
+        if var is not None and var in self._aliases:
+            return self._live_read(var)
         outer = tensor if tensor.graph is self.outer_graph else \
             self.outer_graph.capture(tensor)
         inner = self.captures.get(outer)

@@ -38,7 +38,8 @@ def recorded(graph):
     its inputs: outputs of stateful ops (random draws, inner loops), which recomputing
     would not reproduce."""
     return [t for op in graph.get_operations()
-            if op.type != "Placeholder" and get_op_def(op.type).stateful for t in op.outputs]
+            if op.type not in ("Placeholder", "VariableV2") and get_op_def(op.type).stateful
+            for t in op.outputs]
 
 
 def differentiable(t):

@@ -5,6 +5,7 @@ import numpy as np
 
 from ..framework.errors import InvalidArgumentError
 from ..framework.registry import OpDef
+from .variables import variable_name
 
 
 def _shape_list(shape):
@@ -62,7 +63,7 @@ class _ApplyOp(OpDef):
 
     @classmethod
     def compute(cls, op, inputs, ctx):
-        names = [t.op.name for t in op.inputs[:cls.refs]]
+        names = [variable_name(t.op) for t in op.inputs[:cls.refs]]
         values = [ctx.read_initialized(n, op) for n in names] + list(inputs[cls.refs:])
         var = values[0]
         for name, value in zip(cls.inputs[1:], values[1:]):

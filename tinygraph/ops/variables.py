@@ -20,7 +20,13 @@ class VariableV2(OpDef):
 
     @classmethod
     def compute(cls, op, inputs, ctx):
-        return [VariableRef(op.name)]
+        return [VariableRef(variable_name(op))]
+
+
+def variable_name(op):
+    """The variable a VariableV2 op stands for: its own name, or, for the stand-in a loop
+    body or branch makes to update an outer variable, that variable's name."""
+    return op.attrs.get("var_name", op.name)
 
 
 def _check_ref(op):
@@ -58,7 +64,7 @@ class Assign(OpDef):
                     None, op, f"Assign requires shapes of both tensors to match. lhs shape= "
                               f"{list(static)} rhs shape= {list(value.shape)}")
         value = np.array(value, dtype=ref.dtype.as_numpy_dtype)
-        ctx.write_variable(ref.op.name, value)
+        ctx.write_variable(variable_name(ref.op), value)
         return [value]
 
 
@@ -86,12 +92,12 @@ class _AssignUpdate(OpDef):
     @classmethod
     def compute(cls, op, inputs, ctx):
         value = inputs[1]
-        current = ctx.read_initialized(op.inputs[0].op.name, op)
+        current = ctx.read_initialized(variable_name(op.inputs[0].op), op)
         if current.shape != value.shape:
             raise InvalidArgumentError(None, op, f"Must have the same shape: {current.shape} "
                                                  f"vs {value.shape}")
         new = cls.update(current, value).astype(current.dtype)
-        ctx.write_variable(op.inputs[0].op.name, new)
+        ctx.write_variable(variable_name(op.inputs[0].op), new)
         return [new]
 
 
@@ -293,7 +299,7 @@ class IsVariableInitialized(OpDef):
 
     @classmethod
     def compute(cls, op, inputs, ctx):
-        return [np.array(ctx.read_variable(op.inputs[0].op.name) is not None)]
+        return [np.array(ctx.read_variable(variable_name(op.inputs[0].op)) is not None)]
 
 
 def is_variable_initialized(variable):

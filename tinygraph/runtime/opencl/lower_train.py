@@ -4,6 +4,7 @@ failed run changes nothing)."""
 from ...compiler import codegen
 from ...framework.registry import get_op_def
 from ...ops import training_ops
+from ...ops.variables import variable_name
 from .lowerings import rule
 
 
@@ -27,7 +28,7 @@ def _apply(b, op):
     if n:
         b.launch(source, kname, outs + ins, (n,))
     for i in range(refs):
-        b.write_variable(op.inputs[i].op.name, outs[i])
+        b.write_variable(variable_name(op.inputs[i].op), outs[i])
     b.sources[op.outputs[0]] = outs[0]
 
 

@@ -4,6 +4,7 @@ the host). Elementwise ops need no rule: their `expr` is fused by the plan build
 import numpy as np
 
 from ...compiler import codegen
+from ...ops.variables import variable_name
 from .units import Slot
 
 RULES = {}
@@ -93,7 +94,7 @@ def _matmul(b, op):
 @rule("Assign")
 def _assign(b, op):
     value = b.slot_of(op.inputs[1], op)
-    name = op.inputs[0].op.name
+    name = variable_name(op.inputs[0].op)
     out = b.new_slot(op.outputs[0])
     # The variable's new value is a copy, so the value's own buffer can be reused later.
     _copy(b, out, value)
@@ -103,7 +104,7 @@ def _assign(b, op):
 
 @rule("AssignAdd", "AssignSub")
 def _assign_update(b, op):
-    name = op.inputs[0].op.name
+    name = variable_name(op.inputs[0].op)
     current = b.value_of(op.inputs[0], op)
     delta = b.slot_of(op.inputs[1], op)
     out = b.new_slot(op.outputs[0])

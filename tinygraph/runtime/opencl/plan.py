@@ -8,6 +8,7 @@ from ...compiler.prune import ops_to_run
 from ...compiler.shapes import ShapePass
 from ...framework.operation import Operation
 from ...framework.registry import get_op_def
+from ...ops.variables import variable_name
 from . import lowerings
 from .units import ErrorFlag, HostUnit, KernelUnit, Slot, VarRef
 
@@ -120,7 +121,7 @@ class PlanBuilder:
                 self.sources[t] = info.values[t]
             return
         if op.type == "VariableV2":
-            self.sources[op.outputs[0]] = VarRef(op.name)
+            self.sources[op.outputs[0]] = VarRef(variable_name(op))
             return
         op_def = get_op_def(op.type)
         try:
@@ -223,13 +224,13 @@ class PlanBuilder:
 
     def _var_shape(self, name):
         for op in self.steps:
-            if op.type == "VariableV2" and op.name == name:
+            if op.type == "VariableV2" and variable_name(op) == name:
                 return self.info.shapes[op.outputs[0]]
         raise KeyError(name)
 
     def _var_dtype(self, op, name):
         for t in op.inputs:
-            if t.op.name == name:
+            if t.op.type == "VariableV2" and variable_name(t.op) == name:
                 return t.dtype
         raise KeyError(name)
 
