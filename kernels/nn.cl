@@ -1,14 +1,15 @@
 // Row-wise kernels of tf.nn, one work-item per row of a [rows, cols] matrix. T is the
 // element type and K(name) the kernel's name for that type (see lowerings.library).
+// K(tg_exp) etc. are kernels/fastmath.cl's functions for T (PoCL's builtins are slow).
 
 // The row's maximum and log(sum(exp(x - max))): the stable parts of every softmax below.
 inline T K(row_lse)(const __global T* x, const long cols, T* max_out) {
     T m = -INFINITY;
-    for (long c = 0; c < cols; ++c) m = fmax(m, x[c]);
+    for (long c = 0; c < cols; ++c) m = x[c] > m ? x[c] : m;   // as fmax: skips NaN
     T s = 0;
-    for (long c = 0; c < cols; ++c) s += exp(x[c] - m);
+    for (long c = 0; c < cols; ++c) s += K(tg_exp)(x[c] - m);
     *max_out = m;
-    return log(s);
+    return K(tg_log)(s);
 }
 
 // Softmax (log_out = 0) or log-softmax (log_out = 1) of each row, shifted by the row's
@@ -22,7 +23,7 @@ __kernel void K(softmax)(__global T* out, __global const T* x, const long rows,
     T m;
     const T lse = K(row_lse)(x, cols, &m);
     for (long c = 0; c < cols; ++c)
-        out[c] = log_out ? x[c] - m - lse : exp(x[c] - m - lse);
+        out[c] = log_out ? x[c] - m - lse : K(tg_exp)(x[c] - m - lse);
 }
 
 // Softmax cross-entropy against dense label rows: the loss per row and its gradient
@@ -39,7 +40,7 @@ __kernel void K(softmax_xent)(__global T* loss, __global T* backprop, __global c
     T total = 0;
     for (long c = 0; c < cols; ++c) {
         total += labels[c] * (lse - (x[c] - m));
-        backprop[c] = exp(x[c] - m - lse) - labels[c];
+        backprop[c] = K(tg_exp)(x[c] - m - lse) - labels[c];
     }
     loss[r] = total;
 }
@@ -63,7 +64,7 @@ __kernel void K(sparse_xent)(__global T* loss, __global T* backprop, __global co
     }
     T m;
     const T lse = K(row_lse)(x, cols, &m);
-    for (long c = 0; c < cols; ++c) backprop[c] = exp(x[c] - m - lse) - (c == label ? 1 : 0);
+    for (long c = 0; c < cols; ++c) backprop[c] = K(tg_exp)(x[c] - m - lse) - (c == label ? 1 : 0);
     loss[r] = lse - (x[label] - m);
 }
 
@@ -81,7 +82,7 @@ __kernel void K(in_top_k)(__global uchar* out, __global const T* pred,
     long larger = 0;
     int finite = 1;
     for (long c = 0; c < cols; ++c) {
-        finite &= isfinite(pred[c]) ? 1 : 0;
+        finite &= K(tg_isfinite)(pred[c]) ? 1 : 0;
         larger += pred[c] > target;
     }
     out[r] = finite && larger < k;

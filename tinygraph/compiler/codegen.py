@@ -81,7 +81,6 @@ def fused_elementwise(name, nodes, leaves, out_shape, out_ctype):
     nodes: [(result C type, expression with {0}.. filled by operand names)], in order;
            the last is the output. Operand names are `l<k>` for leaf k, `v<j>` for node j.
     leaves: [(C type, shape)] read with broadcasting into out_shape."""
-    n = int(np.prod(out_shape))
     params = [f"__global {out_ctype}* out"] + \
         [f"__global const {ct}* in{k}" for k, (ct, _) in enumerate(leaves)]
     body = []
@@ -98,16 +97,19 @@ def fused_elementwise(name, nodes, leaves, out_shape, out_ctype):
     for j, (ct, expr) in enumerate(nodes):
         body.append(f"    const {ct} v{j} = ({ct})({expr});")
     body.append(f"    out[i] = v{len(nodes) - 1};")
+    # Launched with exactly n work-items, so no bounds check: one makes PoCL predicate the
+    # vectorised work-item loop, which doubles the time of math-heavy kernels.
     return (f"__kernel void {name}({', '.join(params)}) {{\n"
-            f"    const long i = get_global_id(0);\n    if (i >= {n}) return;\n"
+            f"    const long i = get_global_id(0);\n"
             + "\n".join(body) + "\n}\n")
 
 
 REDUCERS = {   # op type -> (identity for type T, combine(acc, x))
     "Sum": ("0", "{a} + {x}"), "Mean": ("0", "{a} + {x}"), "SumToShape": ("0", "{a} + {x}"),
     "Prod": ("1", "{a} * {x}"),
-    "Max": ("-INFINITY", "(({x}) > ({a}) || isnan({x})) ? ({x}) : ({a})"),
-    "Min": ("INFINITY", "(({x}) < ({a}) || isnan({x})) ? ({x}) : ({a})"),
+    # (x != x is isnan(x): PoCL calls the builtin out of line, which stops vectorising)
+    "Max": ("-INFINITY", "(({x}) > ({a}) || ({x}) != ({x})) ? ({x}) : ({a})"),
+    "Min": ("INFINITY", "(({x}) < ({a}) || ({x}) != ({x})) ? ({x}) : ({a})"),
     "All": ("1", "{a} && {x}"), "Any": ("0", "{a} || {x}"),
 }
 INT_EXTREMES = {"int": ("INT_MIN", "INT_MAX"), "long": ("LONG_MIN", "LONG_MAX"),

@@ -97,30 +97,30 @@ def _sigmoid(x):
 
 
 Neg = _unary("Neg", '(-{0})', np.negative, lambda op, dy: [-dy])
-Abs = _unary("Abs", ('fabs({0})', '({0} < 0 ? -{0} : {0})'), np.abs, lambda op, dy: [dy * sign(op.inputs[0])])
+Abs = _unary("Abs", ('tg_fabs_{T}({0})', '({0} < 0 ? -{0} : {0})'), np.abs, lambda op, dy: [dy * sign(op.inputs[0])])
 Sign = _unary("Sign", '(({T})(({0} > 0) - ({0} < 0)))', np.sign, lambda op, dy: [shape_ops.zeros_like(op.inputs[0])])
 Square = _unary("Square", '({0} * {0})', np.square, lambda op, dy: [dy * (2.0 * op.inputs[0])])
-Sqrt = _unary("Sqrt", 'sqrt({0})', np.sqrt, lambda op, dy: [make_tensor("SqrtGrad", [op.outputs[0], dy])])
-Rsqrt = _unary("Rsqrt", 'rsqrt({0})', lambda x: (1 / np.sqrt(x)).astype(x.dtype),
+Sqrt = _unary("Sqrt", 'tg_sqrt_{T}({0})', np.sqrt, lambda op, dy: [make_tensor("SqrtGrad", [op.outputs[0], dy])])
+Rsqrt = _unary("Rsqrt", 'tg_rsqrt_{T}({0})', lambda x: (1 / np.sqrt(x)).astype(x.dtype),
                lambda op, dy: [make_tensor("RsqrtGrad", [op.outputs[0], dy])])
 Reciprocal = _unary("Reciprocal", '(({T})1 / {0})', lambda x: (1 / x).astype(x.dtype),
                     lambda op, dy: [-dy * op.outputs[0] * op.outputs[0]])
-Exp = _unary("Exp", 'exp({0})', np.exp, lambda op, dy: [dy * op.outputs[0]])
-Log = _unary("Log", 'log({0})', np.log, lambda op, dy: [dy * reciprocal(op.inputs[0])])
-Log1p = _unary("Log1p", 'log1p({0})', np.log1p, lambda op, dy: [dy * reciprocal(1.0 + op.inputs[0])])
-Sin = _unary("Sin", 'sin({0})', np.sin, lambda op, dy: [dy * cos(op.inputs[0])])
-Cos = _unary("Cos", 'cos({0})', np.cos, lambda op, dy: [-dy * sin(op.inputs[0])])
-Floor = _unary("Floor", 'floor({0})', np.floor, not_differentiable=True)
-Ceil = _unary("Ceil", 'ceil({0})', np.ceil, not_differentiable=True)
-Round = _unary("Round", 'rint({0})', np.round, not_differentiable=True)
-Tanh = _unary("Tanh", 'tanh({0})', np.tanh, lambda op, dy: [make_tensor("TanhGrad", [op.outputs[0], dy])])
-Sigmoid = _unary("Sigmoid", '({0} >= 0 ? ({T})1 / (({T})1 + exp(-{0})) : exp({0}) / (({T})1 + exp({0})))', _sigmoid,
+Exp = _unary("Exp", 'tg_exp_{T}({0})', np.exp, lambda op, dy: [dy * op.outputs[0]])
+Log = _unary("Log", 'tg_log_{T}({0})', np.log, lambda op, dy: [dy * reciprocal(op.inputs[0])])
+Log1p = _unary("Log1p", 'tg_log1p_{T}({0})', np.log1p, lambda op, dy: [dy * reciprocal(1.0 + op.inputs[0])])
+Sin = _unary("Sin", 'tg_sin_{T}({0})', np.sin, lambda op, dy: [dy * cos(op.inputs[0])])
+Cos = _unary("Cos", 'tg_cos_{T}({0})', np.cos, lambda op, dy: [-dy * sin(op.inputs[0])])
+Floor = _unary("Floor", 'tg_floor_{T}({0})', np.floor, not_differentiable=True)
+Ceil = _unary("Ceil", 'tg_ceil_{T}({0})', np.ceil, not_differentiable=True)
+Round = _unary("Round", ('tg_rint_{T}({0})', '{0}'), np.round, not_differentiable=True)
+Tanh = _unary("Tanh", 'tg_tanh_{T}({0})', np.tanh, lambda op, dy: [make_tensor("TanhGrad", [op.outputs[0], dy])])
+Sigmoid = _unary("Sigmoid", 'tg_sigmoid_{T}({0})', _sigmoid,
                  lambda op, dy: [make_tensor("SigmoidGrad", [op.outputs[0], dy])])
 Relu = _unary("Relu", '({0} < 0 ? ({T})0 : {0})', lambda x: np.maximum(x, 0).astype(x.dtype),
               lambda op, dy: [make_tensor("ReluGrad", [dy, op.outputs[0]])])
-Elu = _unary("Elu", '({0} > 0 ? {0} : expm1({0}))', lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))).astype(x.dtype),
+Elu = _unary("Elu", '({0} > 0 ? {0} : tg_expm1_{T}({0}))', lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))).astype(x.dtype),
              lambda op, dy: [make_tensor("EluGrad", [dy, op.outputs[0]])])
-Softplus = _unary("Softplus", '(fmax({0}, ({T})0) + log1p(exp(-fabs({0}))))', _softplus,
+Softplus = _unary("Softplus", 'tg_softplus_{T}({0})', _softplus,
                   lambda op, dy: [make_tensor("SoftplusGrad", [dy, op.inputs[0]])])
 
 negative, abs, sign, square = _wrap1("Neg"), _wrap1("Abs"), _wrap1("Sign"), _wrap1("Square")
@@ -188,7 +188,7 @@ class EluGrad(GradOp):
 
 class SoftplusGrad(GradOp):
     type = "SoftplusGrad"
-    expr = "({0} * ({1} >= 0 ? ({T})1 / (({T})1 + exp(-{1})) : exp({1}) / (({T})1 + exp({1}))))"
+    expr = "({0} * tg_sigmoid_{T}({1}))"
 
     def numpy(dy, x):
         return dy * _sigmoid(x)
@@ -279,16 +279,16 @@ Sub = _binary("Sub", '({0} - {1})', _typed(np.subtract), lambda op, dy, x, y: (d
 Mul = _binary("Mul", '({0} * {1})', _typed(np.multiply), lambda op, dy, x, y: (dy * y, dy * x))
 RealDiv = _binary("RealDiv", '({0} / {1})', _typed(np.divide),
                   lambda op, dy, x, y: (dy / y, -dy * x / (y * y)))
-FloorDiv = _binary("FloorDiv", ('floor({0} / {1})', '({0} / {1} - (({0} % {1} != 0) && (({0} < 0) != ({1} < 0))))'), _typed(np.floor_divide))
-FloorMod = _binary("FloorMod", ('({0} - floor({0} / {1}) * {1})', '((({0} % {1}) + {1}) % {1})'), _typed(np.mod),
+FloorDiv = _binary("FloorDiv", ('tg_floor_{T}({0} / {1})', '({0} / {1} - (({0} % {1} != 0) && (({0} < 0) != ({1} < 0))))'), _typed(np.floor_divide))
+FloorMod = _binary("FloorMod", ('({0} - tg_floor_{T}({0} / {1}) * {1})', '((({0} % {1}) + {1}) % {1})'), _typed(np.mod),
                    lambda op, dy, x, y: (dy, -dy * floor(x / y)))
-Maximum = _binary("Maximum", ('(({0} >= {1} || isnan({0})) ? {0} : {1})', '({0} >= {1} ? {0} : {1})'), _typed(np.maximum),
+Maximum = _binary("Maximum", ('tg_max_{T}({0}, {1})', '({0} >= {1} ? {0} : {1})'), _typed(np.maximum),
                   lambda op, dy, x, y: (dy * cast(greater_equal(x, y), dy.dtype),
                                         dy * cast(less(x, y), dy.dtype)))
-Minimum = _binary("Minimum", ('(({0} <= {1} || isnan({0})) ? {0} : {1})', '({0} <= {1} ? {0} : {1})'), _typed(np.minimum),
+Minimum = _binary("Minimum", ('tg_min_{T}({0}, {1})', '({0} <= {1} ? {0} : {1})'), _typed(np.minimum),
                   lambda op, dy, x, y: (dy * cast(less_equal(x, y), dy.dtype),
                                         dy * cast(greater(x, y), dy.dtype)))
-Pow = _binary("Pow", ('pow({0}, {1})', None), _typed(np.power),
+Pow = _binary("Pow", ('tg_pow_{T}({0}, {1})', None), _typed(np.power),
               lambda op, dy, x, y: (dy * y * pow(x, y - 1.0), _pow_grad_y(op, dy, x, y)))
 SquaredDifference = _binary("SquaredDifference", '(({0} - {1}) * ({0} - {1}))', _typed(lambda x, y: np.square(x - y)),
                             lambda op, dy, x, y: (2.0 * dy * (x - y), -2.0 * dy * (x - y)))

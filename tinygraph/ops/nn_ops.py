@@ -85,7 +85,7 @@ class _FloatUnary(Unary):
 
 class Relu6(Unary):
     type = "Relu6"
-    expr = ("({0} < 0 ? ({T})0 : ({0} > 6 ? ({T})6 : {0}))", "clamp({0}, ({T})0, ({T})6)")
+    expr = "({0} < 0 ? ({T})0 : ({0} > 6 ? ({T})6 : {0}))"   # NaN stays NaN, as np.clip
 
     def numpy(x):
         return np.clip(x, 0, 6).astype(x.dtype)
@@ -111,7 +111,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 class Selu(_FloatUnary):
     type = "Selu"
-    expr = "(({T})1.0507009873554804934193349852946 * ({0} > 0 ? {0} : ({T})1.6732632423543772848170429916717 * expm1({0})))"
+    expr = "(({T})1.0507009873554804934193349852946 * ({0} > 0 ? {0} : ({T})1.6732632423543772848170429916717 * tg_expm1_{T}({0})))"
 
     def numpy(x):
         neg = _SELU_ALPHA * np.expm1(np.minimum(x, 0))
@@ -137,7 +137,7 @@ class SeluGrad(GradOp):
 
 class Softsign(_FloatUnary):
     type = "Softsign"
-    expr = "({0} / (({T})1 + fabs({0})))"
+    expr = "({0} / (({T})1 + tg_fabs_{T}({0})))"
 
     def numpy(x):
         return (x / (1 + np.abs(x))).astype(x.dtype)
@@ -148,7 +148,7 @@ class Softsign(_FloatUnary):
 
 class SoftsignGrad(GradOp):
     type = "SoftsignGrad"
-    expr = "({0} / ((({T})1 + fabs({1})) * (({T})1 + fabs({1}))))"
+    expr = "({0} / ((({T})1 + tg_fabs_{T}({1})) * (({T})1 + tg_fabs_{T}({1}))))"
 
     def numpy(dy, x):
         return (dy / np.square(1 + np.abs(x))).astype(dy.dtype)

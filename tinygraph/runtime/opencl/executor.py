@@ -1,5 +1,7 @@
 """Running an OpenCL plan: buffers planned once, kernels bound once, each run enqueued
 whole; only the fetched values are read back, once, at the end."""
+import re
+
 import numpy as np
 import pyopencl as cl
 
@@ -7,11 +9,24 @@ from ...framework.errors import FailedPreconditionError, InvalidArgumentError
 from ...framework.registry import VariableRef, get_op_def
 from ...ops.subgraphs import unbox
 from ..state import RunContext, VariableReads
+from .device import kernel_source
 from .plan import PlanBuilder
 from .units import CallUnit, HostUnit, KernelUnit, PerRun, Slot
 
 
 _NO_ERROR = np.zeros(2, np.int32)   # module-level: outlives every non-blocking upload
+_USES_FASTMATH = re.compile(r"\btg_\w+")
+
+
+def program_source(sources):
+    """One program's text from its kernels' sources: the fp64 pragma if one uses double,
+    then kernels/fastmath.cl once if one calls its tg_* functions (exp, tanh... built from
+    plain arithmetic: PoCL's builtins are out-of-line calls that stop vectorisation)."""
+    text = "\n".join(sources)
+    header = "#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n" if "double" in text else ""
+    if _USES_FASTMATH.search(text):
+        header += kernel_source("fastmath") + "\n"
+    return header + text
 
 
 class DeviceArray:
@@ -147,9 +162,7 @@ class OpenCLPlan:
         for options in dict.fromkeys(tuple(u.options) for u in kernels):
             group = [u for u in kernels if tuple(u.options) == options]
             sources = list(dict.fromkeys(u.source for u in group))
-            header = "#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n" \
-                if any("double" in s for s in sources) else ""
-            program = self.device.program(header + "\n".join(sources), options)
+            program = self.device.program(program_source(sources), options)
             for u in group:
                 u.kernel = cl.Kernel(program, u.name)
         self.dynamic_args = []   # (kernel, index, slot root) rebound every run
