@@ -33,13 +33,13 @@ EXACT = {"rint", "floor", "ceil", "fabs", "sqrt", "max", "min", "copysign"}
 
 
 def has_fp64():
-    return bool(opencl_device.get_device_context().device.double_fp_config)
+    return bool(opencl_device.get_device_context("opencl").device.double_fp_config)
 
 
 @pytest.fixture(scope="module")
 def fastmath():
     """fn(name, *arrays) -> the tg_<name> of the arrays' type, run on the device."""
-    ctx = opencl_device.get_device_context()
+    ctx = opencl_device.get_device_context("opencl")
     sources = []
     for ctype in ("float", "double") if has_fp64() else ("float",):
         for name in UNARY:
