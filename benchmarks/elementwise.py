@@ -8,12 +8,11 @@ Before kernels/fastmath.cl, PoCL's out-of-line builtins (exp, tanh, floor...) ma
 kernels several times slower than numpy.
 """
 import argparse
-import statistics
-import time
 
 import numpy as np
 
 import tinygraph as tf
+from timing import median_seconds
 from tinygraph.framework.registry import get_op_def
 
 OPS = {   # op type -> (function, input: "any" real values or "pos"itive ones)
@@ -28,13 +27,7 @@ OPS = {   # op type -> (function, input: "any" real values or "pos"itive ones)
 
 
 def median_us(fn, repeats):
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1e6 * statistics.median(times)
+    return 1e6 * median_seconds(fn, repeats)
 
 
 def opencl_times(op_type, values, repeats):

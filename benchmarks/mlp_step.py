@@ -4,22 +4,15 @@ momentum, batch 50) and of one inference run, per backend, in one process.
     python benchmarks/mlp_step.py [--backend numpy] [--repeats 200]
 """
 import argparse
-import statistics
-import time
 
 import numpy as np
 
 import tinygraph as tf
+from timing import median_seconds
 
 
 def median_ms(fn, repeats):
-    fn()   # the first run compiles the plan
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1e3 * statistics.median(times)
+    return 1e3 * median_seconds(fn, repeats)
 
 
 def main():

@@ -6,23 +6,16 @@ state, Adam), per backend, in one process.
 """
 import argparse
 import importlib.util
-import statistics
-import time
 from pathlib import Path
 
 import numpy as np
 
 import tinygraph as tf
+from timing import median_seconds
 
 
 def median_ms(fn, repeats):
-    fn()   # the first run compiles the plans
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1e3 * statistics.median(times)
+    return 1e3 * median_seconds(fn, repeats)
 
 
 def main():

@@ -7,22 +7,15 @@ A backend is "numpy", "opencl" (the default device) or a device's "P:D" indices 
 `python -m tinygraph devices` (on PoCL, 0:1 is the multi-threaded driver).
 """
 import argparse
-import statistics
-import time
 
 import numpy as np
 
 import tinygraph as tf
+from timing import median_seconds
 
 
 def median_us(sess, fetch, feed, repeats):
-    sess.run(fetch, feed)   # compile the plan
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        sess.run(fetch, feed)
-        times.append(time.perf_counter() - start)
-    return 1e6 * statistics.median(times)
+    return 1e6 * median_seconds(lambda: sess.run(fetch, feed), repeats)
 
 
 def main():

@@ -79,13 +79,8 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=No
                                  f"saw shape: {sequence_length.shape}")
             sequence_length = constant_ops.identity(sequence_length, name="sequence_length")
         batch_size = _batch_size(flat_input)
-        if initial_state is not None:
-            state = initial_state
-        else:
-            if not dtype:
-                raise ValueError("If there is no initial_state, you must give a dtype.")
-            state = cell.get_initial_state(batch_size=batch_size, dtype=dtype) \
-                if hasattr(cell, "get_initial_state") else cell.zero_state(batch_size, dtype)
+        state = _initial_state(cell, initial_state, batch_size, dtype,
+                               "If there is no initial_state, you must give a dtype.")
         if sequence_length is not None:
             sequence_length = _check_length(sequence_length, batch_size)
         inputs = nest.pack_sequence_as(inputs, flat_input)
@@ -94,6 +89,18 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=No
         if not time_major:
             outputs = nest.map_structure(_transpose_batch_time, outputs)
         return outputs, final_state
+
+
+def _initial_state(cell, initial_state, batch_size, dtype, missing_dtype):
+    """The given state, else the cell's initial (zero) state; TF words the error
+    differently for dynamic_rnn and static_rnn, hence `missing_dtype`."""
+    if initial_state is not None:
+        return initial_state
+    if not dtype:
+        raise ValueError(missing_dtype)
+    if hasattr(cell, "get_initial_state"):
+        return cell.get_initial_state(batch_size=batch_size, dtype=dtype)
+    return cell.zero_state(batch_size, dtype)
 
 
 def _check_length(sequence_length, batch_size):
@@ -278,13 +285,8 @@ def static_rnn(cell, inputs, initial_state=None, dtype=None, sequence_length=Non
             fixed_batch = first.shape.with_rank_at_least(1)[0]
         batch_size = fixed_batch.value if fixed_batch.value is not None else \
             shape_ops.shape(first)[0]
-        if initial_state is not None:
-            state = initial_state
-        else:
-            if not dtype:
-                raise ValueError("If no initial_state is provided, dtype must be specified")
-            state = cell.get_initial_state(batch_size=batch_size, dtype=dtype) \
-                if hasattr(cell, "get_initial_state") else cell.zero_state(batch_size, dtype)
+        state = _initial_state(cell, initial_state, batch_size, dtype,
+                               "If no initial_state is provided, dtype must be specified")
         if sequence_length is not None:
             sequence_length = convert_to_tensor(sequence_length, name="sequence_length")
             if sequence_length.shape.ndims not in (None, 1):

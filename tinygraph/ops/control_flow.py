@@ -259,20 +259,16 @@ def _invariants(inits, shape_invariants, single):
 
 
 def _flatten_shapes(structure):
-    # A TensorShape (or a list of ints / None) is a leaf, not a sequence of dims.
+    # A TensorShape, None, or a non-empty list of ints / None is one shape, not a
+    # sequence of shapes (an empty list holds no shapes: use TensorShape([]) for a scalar).
     if isinstance(structure, TensorShape) or structure is None or (
-            isinstance(structure, (list, tuple)) and
-            all(d is None or isinstance(d, (int, np.integer)) for d in structure)
-            and not _is_shape_list(structure)):
+            isinstance(structure, (list, tuple)) and structure and
+            all(d is None or isinstance(d, (int, np.integer)) for d in structure)):
         return [structure]
     out = []
     for s in (structure.values() if isinstance(structure, dict) else structure):
         out.extend(_flatten_shapes(s))
     return out
-
-
-def _is_shape_list(structure):
-    return len(structure) == 0   # [] is the shape of a scalar, a leaf
 
 
 def _loop_output(graph, t, init, shape):
