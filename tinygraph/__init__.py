@@ -1,7 +1,8 @@
 """tinygraph: TensorFlow-1-style graphs. `import tinygraph as tf` and write TF1 code.
 
 This module only re-exports; the code lives in the layer its name says."""
-from . import contrib, datasets, errors, layers, nn, train
+from . import compat, contrib, datasets, errors, keras, layers, nn, train
+from .compat import tf_logging as logging
 from .autodiff import gradients
 from .framework.dtypes import (DType, as_dtype, bool, double, float16, float32, float64,  # noqa: A004
                                half, int8, int16, int32, int64, string, uint8)
@@ -37,7 +38,8 @@ from .ops.init_ops import (constant_initializer, glorot_normal_initializer,
                            random_normal_initializer, random_uniform_initializer,
                            truncated_normal_initializer, variance_scaling_initializer,
                            zeros_initializer)
-from .ops.layout_ops import expand_dims, pad, reverse, reverse_sequence, squeeze, tile
+from .ops.layout_ops import (expand_dims, pad, reverse, reverse_sequence, sequence_mask, squeeze,
+                             tile)
 from .ops.layout_ops import reverse as reverse_v2
 from .ops.matmul import matmul
 from .ops.random_ops import random_normal, random_uniform, truncated_normal

@@ -1,11 +1,14 @@
-"""`python -m tinygraph devices`: the OpenCL platforms and devices, which one a session
-would use (honouring $TINYGRAPH_DEVICE), and the kernel cache folders."""
+"""`python -m tinygraph` (or the `tinygraph` console script): `replay` runs the book's and
+the tutorial's programs; `devices` lists the OpenCL platforms and devices, which one a
+session would use (honouring $TINYGRAPH_DEVICE), and the kernel cache folders."""
 import os
 import sys
 
 USAGE = """usage: python -m tinygraph <command>
 
 commands:
+  replay    run the programs of Geron's chapter 14 and of the TF1 RNN tutorial, then
+            tabulate them (`tinygraph replay --help` for the options)
   devices   list the OpenCL devices; * marks the one sessions use ($TINYGRAPH_DEVICE:
             numpy, opencl, gpu, cpu, or P:D indices from this list)"""
 
@@ -50,6 +53,9 @@ def devices():
 
 def main(argv):
     args = argv[1:]
+    if args[:1] == ["replay"]:
+        from .replay.runner import main as replay
+        return replay(args[1:])
     if args == ["devices"]:
         return devices()
     print(USAGE)
@@ -57,4 +63,9 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    sys.exit(main(sys.argv))
+
+
+def entry():
+    """The `tinygraph` console script."""
     sys.exit(main(sys.argv))

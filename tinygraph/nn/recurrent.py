@@ -104,8 +104,8 @@ def _initial_state(cell, initial_state, batch_size, dtype, missing_dtype):
 
 
 def _check_length(sequence_length, batch_size):
-    expected = array_ops.stack([batch_size])
     found = shape_ops.shape(sequence_length)
+    expected = array_ops.stack([batch_size])   # (one Const when the batch size is static)
     check = Assert(reductions.reduce_all(elementwise.equal(found, expected)),
                    [f"Expected shape for Tensor {sequence_length.name} is ", expected,
                     " but saw shape: ", found])

@@ -115,11 +115,47 @@ class Pack(OpDef):
 
 
 def stack(values, axis=0, name="stack"):
+    if axis == 0:   # TF converts the list as a whole: one Const, or an (autopacked) Pack
+        return convert_to_tensor(values, name=name)
     values = [convert_to_tensor(v) for v in values]
     rank = values[0].shape.ndims
     if rank is not None and not -rank - 1 <= axis <= rank:
         raise ValueError(f"axis = {axis} not in [{-rank - 1}, {rank + 1})")
     return make_tensor("Pack", values, {"axis": axis}, name=name)
+
+
+def _is_tensor(v):
+    return isinstance(v, Tensor) or hasattr(v, "_as_graph_element")   # (or a Variable)
+
+
+def has_tensor(values):
+    """Whether a (nested) list holds a tensor, so converting it needs a Pack."""
+    return _is_tensor(values) or isinstance(values, (list, tuple)) and any(
+        has_tensor(v) for v in values)
+
+
+def _first_dtype(values):
+    for v in values:
+        if _is_tensor(v):
+            return convert_to_tensor(v).dtype
+        if isinstance(v, (list, tuple)) and (found := _first_dtype(v)) is not None:
+            return found
+    return None
+
+
+def autopack(values, dtype=None, name="packed"):
+    """A (nested) list holding tensors as one tensor, as TF's autopacking conversion
+    builds it: a Pack named `name`, the plain values in it Consts named by their index
+    (a nested list without tensors is first given a scope too, as TF does)."""
+    dtype = dtype or _first_dtype(values)
+    with name_scope(name) as scope:
+        elems = [autopack(v, dtype, str(i)) if isinstance(v, (list, tuple)) else v
+                 for i, v in enumerate(values)]
+        if not any(_is_tensor(v) for v in elems):
+            return elems
+        elems = [convert_to_tensor(v) if _is_tensor(v) else constant(v, dtype=dtype, name=str(i))
+                 for i, v in enumerate(elems)]
+        return make_tensor("Pack", elems, {"axis": 0}, name=scope)
 
 
 def stack_if_needed(values, name):

@@ -6,7 +6,8 @@ import numpy as np
 
 from ..framework.errors import InvalidArgumentError
 from ..framework.graph import make_op, make_tensor, name_scope
-from ..framework.operation import convert_to_tensor
+from ..framework import dtypes
+from ..framework.operation import Tensor, convert_to_tensor
 from ..framework.registry import OpDef
 from .nn_ops import check_float
 
@@ -56,34 +57,53 @@ class AssertOp(OpDef):
     def compute(cls, op, inputs, ctx):
         if not np.all(inputs[0]):
             n = op.attrs["summarize"]
-            shown = [f"[{d}]" if isinstance(d, str) else
-                     "[" + " ".join(str(v) for v in np.ravel(d)[:n]) + "]"
-                     for d in _interleave(op.attrs["data"], inputs[1:])]
+            shown = ["[" + " ".join(_text(v) for v in np.ravel(d)[:n]) + "]" for d in inputs[1:]]
             raise InvalidArgumentError(None, op, "assertion failed: " + " ".join(shown))
         return []
 
 
-def _interleave(layout, values):
-    """The data in order: strings kept from construction, tensors' values in their places."""
-    it = iter(values)
-    return [next(it) if item is None else item for item in layout]
+def _text(v):
+    """A value as TF prints it: floats with 6 significant digits, or 9 when 6 do not
+    give the value back."""
+    if not isinstance(v, np.floating):
+        return str(v)
+    text = f"{v:.6g}"
+    return text if type(v)(text) == v else f"{v:.9g}"
 
 
 def Assert(condition, data, summarize=None, name=None):  # noqa: N802 - TF's name
     """tf.Assert: an op that fails the run when `condition` is false; the message shows
-    `data` (strings as they are, the first `summarize` values of each tensor)."""
+    `data` (strings as they are, the first `summarize` values of each tensor).
+
+    The ops and their ids are TF 1.15's, so that seeded random ops made later draw TF's
+    numbers: TF converts `data` once to learn the dtypes (unused Consts), then again as
+    the op's inputs ("data_<i>"); unless every item is a string or an int32, it guards
+    the op with a cond ("AssertGuard"), whose ops are only counted here."""
     with name_scope(name, "Assert", [condition]):
-        condition = convert_to_tensor(condition)
-        layout, tensors = [], []
-        for d in data:
-            if isinstance(d, str):
-                layout.append(d)
-            else:
-                layout.append(None)
-                tensors.append(convert_to_tensor(d))
+        xs = [convert_to_tensor(d) for d in data]
+        guarded = any(x.dtype not in (dtypes.string, dtypes.int32) for x in xs)
+        if not guarded:
+            return _assert_op(condition, data, summarize)
+        condition = convert_to_tensor(condition, name="Condition")
+        graph = condition.graph
+        graph._last_id += 6   # the cond's Switch, switch_t, switch_f, pred_id; NoOp branch
+        with name_scope(None, "AssertGuard", [condition]):
+            op = _assert_op(condition, data, summarize)
+        # then a Switch per tensor the branch takes from outside, an Identity and the Merge
+        captured = dict.fromkeys(t for t in op.inputs if not t.name.startswith(op.name + "/"))
+        graph._last_id += len(captured) + 2
+        return op
+
+
+def _assert_op(condition, data, summarize):
+    """The Assert op itself (TF's generated wrapper): data items that are not tensors
+    become Consts in its scope."""
+    with name_scope(None, "Assert", [condition]) as scope:
+        condition = convert_to_tensor(condition, name="condition")
+        tensors = [d if isinstance(d, Tensor) else convert_to_tensor(d, name=f"data_{i}")
+                   for i, d in enumerate(data)]
         return make_op("Assert", [condition] + tensors,
-                       {"data": layout, "summarize": 3 if summarize is None else summarize},
-                       name="Assert")
+                       {"summarize": 3 if summarize is None else summarize}, name=scope)
 
 
 # tf.debugging: the namespace TF 1.15 also offers these checks under.

@@ -86,6 +86,9 @@ def constant(value, dtype=None, shape=None, name="Const", verify_shape=False):
 
 
 def _convert_value(value, dtype, name, as_ref):
+    from .array_ops import autopack, has_tensor   # (array_ops imports this module)
+    if isinstance(value, (list, tuple)) and has_tensor(value):
+        return autopack(value, dtype, name or "packed")
     return constant(value, dtype=dtype, name=name or "Const")
 
 

@@ -1,18 +1,19 @@
 """Ops that repeat, extend or re-lay a tensor's elements: tile, pad (constant and
-mirrored), reverse, expand_dims and squeeze."""
+mirrored), reverse, expand_dims and squeeze; and sequence_mask, made of other ops."""
 import numpy as np
 
 from ..framework import dtypes
 from ..framework.errors import InvalidArgumentError
-from ..framework.graph import make_tensor
+from ..framework.graph import make_tensor, name_scope
 from ..framework.operation import Tensor, convert_to_tensor
 from ..framework.registry import OpDef
 from ..framework.tensor_shape import TensorShape, unknown_shape
 from . import shape_ops
-from .array_ops import (CheckedOp, as_int32, gen_op, shape_error, stack, static_int,
+from .array_ops import (CheckedOp, as_int32, gen_op, range_, shape_error, stack, static_int,
                         static_ints, transpose)
 from .constant_ops import constant, constant_value
-from .reductions import reduce_sum
+from .elementwise import cast, less, maximum
+from .reductions import reduce_max, reduce_sum
 
 
 # ---------------------------------------------------------------- tile
@@ -232,6 +233,31 @@ def reverse_sequence(input, seq_lengths, seq_axis=None, batch_axis=None, name=No
     return make_tensor("ReverseSequence", [x, lengths],
                        {"seq_dim": int(seq), "batch_dim": int(batch)},
                        name=name or "ReverseSequence")
+
+
+def sequence_mask(lengths, maxlen=None, dtype=dtypes.bool, name=None):
+    """tf.sequence_mask: mask[..., j] = j < lengths[...], of shape lengths.shape + [maxlen]
+    (maxlen defaults to max(lengths), 0 when empty). Built from TF's ops: a Range row
+    compared with the lengths as a column."""
+    with name_scope(name, "SequenceMask", [lengths, maxlen]):
+        lengths = convert_to_tensor(lengths)
+        if maxlen is None:
+            maxlen = reduce_max(lengths)
+            maxlen = maximum(constant(0, maxlen.dtype), maxlen)
+        else:
+            maxlen = convert_to_tensor(maxlen)
+        if maxlen.shape.ndims not in (None, 0):
+            raise ValueError("maxlen must be scalar for sequence_mask")
+        row_vector = range_(constant(0, maxlen.dtype), maxlen, constant(1, maxlen.dtype),
+                            name="Range")
+        # maxlen >= every length, so the lengths fit in its dtype. A Cast even to the same
+        # dtype, as TF's graph has.
+        matrix = make_tensor("Cast", [expand_dims(lengths, -1)], {"DstT": maxlen.dtype},
+                             name="Cast")
+        result = less(row_vector, matrix)
+        if dtype is None or result.dtype.base_dtype == dtypes.as_dtype(dtype).base_dtype:
+            return result
+        return cast(result, dtype)
 
 
 # ---------------------------------------------------------------- pad

@@ -64,7 +64,12 @@ def size(input, name=None, out_type=dtypes.int32):
 
 
 def rank(input, name=None):
-    return make_tensor("Rank", [convert_to_tensor(input)], name=name or "Rank")
+    """tf.rank: a Const when the rank is static (as TF makes it), else a Rank op."""
+    with name_scope(name, "Rank", [input]) as scope:
+        input = convert_to_tensor(input)
+        if input.shape.ndims is not None:
+            return constant(input.shape.ndims, dtypes.int32, name=scope)
+        return make_tensor("Rank", [input], name=scope)
 
 
 class Reshape(OpDef):
