@@ -12,6 +12,7 @@ printed values must be those TF 1.15 printed for the tutorial's script with that
 seeds of the training programs are ones with which TF 1.15 learns the four sentiments
 within the quick budget (with others it can stall on a plateau, as the tutorial's scripts
 do in TF)."""
+import contextlib
 import logging
 import re
 
@@ -21,22 +22,17 @@ import pytest
 import tinygraph as tf
 from replay_harness import run_example
 from tinygraph.examples import tutorial_common
-from tinygraph.framework.graph import Graph
+from tinygraph.replay import book, programs
 
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:e[-+]?\d+)?")
 
 
 @pytest.fixture
-def graph_seed(monkeypatch):
-    """graph_seed(s): every tf.Graph made from now on has the graph seed s."""
-    def use(seed):
-        init = Graph.__init__
-
-        def seeded(self, *args, **kwargs):
-            init(self, *args, **kwargs)
-            self.seed = seed
-        monkeypatch.setattr(Graph, "__init__", seeded)
-    return use
+def graph_seed():
+    """graph_seed(s): every tf.Graph made from now on, until the test ends, has the
+    graph seed s (as `tinygraph replay` seeds these programs)."""
+    with contextlib.ExitStack() as stack:
+        yield lambda seed: stack.enter_context(book.graph_seed(seed))
 
 
 def numbers(text):
@@ -366,6 +362,7 @@ TF_STATES = {
 @pytest.mark.parametrize("name", sorted(TRAINING))
 def test_sentiment_training_seeded_as_tf(name, tmp_path, monkeypatch, graph_seed):
     seed, tf_errors, tf_probs, rnn = TRAINING[name]
+    assert next(p.seed for p in programs.PROGRAMS if p.name == name) == seed   # the replay's
     graph_seed(seed)
     out, ns = run_example(name, tmp_path, monkeypatch)
 

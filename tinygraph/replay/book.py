@@ -35,11 +35,29 @@ def iterations(n, quick_value):
 
 
 def progress(iterable=None, desc=None, total=None):
-    """A tqdm bar on stderr (the book's printed lines stay alone on stdout); show the
-    current loss with `bar.set_postfix(loss=...)`."""
-    disable = os.environ.get("TINYGRAPH_PROGRESS", "") == "0"
+    """A tqdm bar on stderr (the book's printed lines stay alone on stdout), drawn only
+    on a terminal (not into logs); show the current loss with `bar.set_postfix(loss=...)`."""
+    disable = True if os.environ.get("TINYGRAPH_PROGRESS", "") == "0" else None
     return tqdm(iterable, desc=desc, total=total, file=sys.stderr, leave=False,
                 dynamic_ncols=True, mininterval=0.5, disable=disable)
+
+
+@contextlib.contextmanager
+def graph_seed(seed):
+    """Every tf.Graph made inside has the graph seed `seed`, as if the program called
+    tf.set_random_seed(seed) after each as_default(): the replay's way to make the
+    tutorial's unseeded scripts repeatable without editing them."""
+    from ..framework.graph import Graph
+    init = Graph.__init__
+
+    def seeded(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        self.seed = seed
+    Graph.__init__ = seeded
+    try:
+        yield
+    finally:
+        Graph.__init__ = init
 
 
 @contextlib.contextmanager

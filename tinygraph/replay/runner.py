@@ -12,7 +12,7 @@ import traceback
 
 import numpy as np
 
-from . import programs
+from . import book, programs
 
 ENV = ("TINYGRAPH_REPLAY_QUICK", "TINYGRAPH_REPLAY_EPOCHS", "TINYGRAPH_DATA")
 
@@ -77,8 +77,13 @@ def run(program):
         print(f"skipped: {reason}")
         return program.name, "skipped", reason.splitlines()[0][:60], 0.0
     tf.reset_default_graph()
+    seeded = book.graph_seed(program.seed) if program.seed is not None else \
+        contextlib.nullcontext()
+    if program.seed is not None:
+        print(f"(graph seed {program.seed}: the script sets none)")
     try:
-        namespace = runpy.run_path(str(programs.path(program)), run_name="__main__")
+        with seeded:
+            namespace = runpy.run_path(str(programs.path(program)), run_name="__main__")
     except Exception as e:   # a failing program is reported; the others still run
         traceback.print_exc()
         return (program.name, "failed", f"{type(e).__name__}: {e}".splitlines()[0][:60],
