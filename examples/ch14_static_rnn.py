@@ -2,7 +2,12 @@
 
 A BasicRNNCell of five neurons unrolled over two placeholders by tf.nn.static_rnn, which
 creates the weights and calls the cell once per time step. Prints the outputs at both
-steps, as the book's notebook does."""
+steps, as the book's notebook does, then saves the graph for viewing as the notebook
+does: tf_logs/run-<time>/graph.html (open it in a browser) and an event file that
+`tensorboard --logdir tf_logs` shows when the tensorboard extra is installed."""
+import os
+from datetime import datetime
+
 import numpy as np
 
 import tinygraph as tf
@@ -38,3 +43,24 @@ with tf.Session() as sess:
 
 print(repr(Y0_val))
 print(repr(Y1_val))
+
+
+root_logdir = os.path.join(os.curdir, "tf_logs")
+
+
+def make_log_subdir(run_id=None):
+    if run_id is None:
+        run_id = datetime.utcnow().strftime("%Y%m%d%H%M%S")
+    return "{}/run-{}/".format(root_logdir, run_id)
+
+
+def save_graph(graph=None, run_id=None):
+    if graph is None:
+        graph = tf.get_default_graph()
+    logdir = make_log_subdir(run_id)
+    file_writer = tf.summary.FileWriter(logdir, graph=graph)
+    file_writer.close()
+    return logdir
+
+
+logdir = save_graph()

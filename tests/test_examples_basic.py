@@ -80,6 +80,11 @@ def test_static_rnn(tmp_path, monkeypatch):
     assert ns["states"].shape.as_list() == [None, 5]
     assert [v.name for v in ns["tf"].global_variables()] == [
         "rnn/basic_rnn_cell/kernel:0", "rnn/basic_rnn_cell/bias:0"]
+    # the notebook's save_graph(): the graph page and an event file in tf_logs/run-*/
+    logdir = tmp_path / ns["logdir"]
+    assert logdir.parent == tmp_path / "tf_logs" and logdir.name.startswith("run-")
+    assert '"rnn/basic_rnn_cell/MatMul_1"' in (logdir / "graph.html").read_text()
+    assert len(list(logdir.glob("events.out.tfevents.*"))) == 1
 
 
 # --- In[27]-In[32]: packing the sequences into one tensor ----------------------------

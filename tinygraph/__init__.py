@@ -1,7 +1,7 @@
 """tinygraph: TensorFlow-1-style graphs. `import tinygraph as tf` and write TF1 code.
 
 This module only re-exports; the code lives in the layer its name says."""
-from . import compat, contrib, datasets, errors, keras, layers, nn, train
+from . import compat, contrib, datasets, errors, keras, layers, nn, summary, train
 from .compat import tf_logging as logging
 from .autodiff import gradients
 from .framework.dtypes import (DType, as_dtype, bool, double, float16, float32, float64,  # noqa: A004

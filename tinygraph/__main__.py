@@ -1,6 +1,7 @@
 """`python -m tinygraph` (or the `tinygraph` console script): `replay` runs the book's and
 the tutorial's programs; `devices` lists the OpenCL platforms and devices, which one a
-session would use (honouring $TINYGRAPH_DEVICE), and the kernel cache folders."""
+session would use (honouring $TINYGRAPH_DEVICE), and the kernel cache folders; `viz`
+writes the graph a script builds (tinygraph/viz/cli.py)."""
 import os
 import sys
 
@@ -10,7 +11,9 @@ commands:
   replay    run the programs of Geron's chapter 14 and of the TF1 RNN tutorial, then
             tabulate them (`tinygraph replay --help` for the options)
   devices   list the OpenCL devices; * marks the one sessions use ($TINYGRAPH_DEVICE:
-            numpy, opencl, gpu, cpu, or P:D indices from this list)"""
+            numpy, opencl, gpu, cpu, or P:D indices from this list)
+  viz       run a graph-building script up to its first Session.run and write its graph:
+            `tinygraph viz SCRIPT.py -o graph.html` (or .dot; `tinygraph viz --help`)"""
 
 
 def devices():
@@ -58,6 +61,9 @@ def main(argv):
         return replay(args[1:])
     if args == ["devices"]:
         return devices()
+    if args[:1] == ["viz"]:
+        from .viz.cli import main as viz
+        return viz(args[1:])
     print(USAGE)
     return 0 if not args or args[0] in ("-h", "--help", "help") else 2
 
