@@ -1,6 +1,9 @@
 """OpenCL C for the kernels a plan generates: fused elementwise trees (with
 broadcasting) and reductions over any set of axes. Shapes are known when a plan is
 built, so they are baked into the source as constants."""
+import hashlib
+import re
+
 import numpy as np
 
 C_TYPES = {"float32": "float", "float64": "double", "int32": "int", "int64": "long",
@@ -73,6 +76,24 @@ def _coordinates(shape, flat="i"):
     """C statements splitting a flat index into coordinates c0, c1, ..."""
     return [f"    const long c{axis} = {value};"
             for axis, value in enumerate(_split_index(flat, shape))]
+
+
+_KERNEL = re.compile(r"__kernel\s+void\s+(\w+)\s*\(")
+_SERIAL = re.compile(r"_\d+(?=_|$)")
+
+
+def name_by_body(source, name):
+    """(source, name) with the kernel renamed after a hash of its text, so that identical
+    kernels (one per unrolled step) become one function in a program, compiled once.
+    The new name keeps the old one's words (fused_12_tanh -> fused_tanh_<hash>). Sources
+    holding several kernels, or not defining `name`, are returned unchanged."""
+    found = _KERNEL.search(source)
+    if found is None or found.group(1) != name or source.count("__kernel") != 1:
+        return source, name
+    head, tail = source[:found.start(1)], source[found.end(1):]
+    digest = hashlib.blake2b((head + "\0" + tail).encode(), digest_size=6).hexdigest()
+    new = f"{_SERIAL.sub('', name)}_{digest}"
+    return head + new + tail, new
 
 
 def fused_elementwise(name, nodes, leaves, out_shape, out_ctype):

@@ -1,5 +1,6 @@
 """Running an OpenCL plan: buffers planned once, kernels bound once, each run enqueued
 whole; only the fetched values are read back, once, at the end."""
+import operator
 import re
 
 import numpy as np
@@ -27,6 +28,26 @@ def program_source(sources):
     if _USES_FASTMATH.search(text):
         header += kernel_source("fastmath") + "\n"
     return header + text
+
+
+_KERNELS_PER_FUNCTION = 8
+
+
+def _differing(values, others):
+    """How many kernel arguments differ (scalars are interned: see _arg_value)."""
+    return sum(map(operator.is_not, values, others))
+
+
+def _setter(kernel, value):
+    # A scalar's bytes through _set_arg_buf (what pyopencl's own set_args uses): set_arg
+    # of a numpy scalar costs ~5 us, of bytes ~0.1 us.
+    if isinstance(value, np.generic) and hasattr(kernel, "_set_arg_buf"):
+        return kernel._set_arg_buf
+    return kernel.set_arg
+
+
+def _scalar(value):
+    return value.tobytes() if isinstance(value, np.generic) else value
 
 
 class DeviceArray:
@@ -102,6 +123,12 @@ class OpenCLPlan:
         self.error_flags = b.error_flags
         self.buffers = self._plan_buffers()
         self._build_kernels()
+        # Identical matmuls (one per unrolled step) share kernels and scratch buffers:
+        # a run enqueues its units one after another, so nothing is lost by chaining them.
+        pool = {}
+        for unit in self.units:
+            if isinstance(unit, CallUnit) and hasattr(unit.runner, "share"):
+                unit.runner.share(pool)
 
     # --- build ---
     def _unit_slots(self, unit):
@@ -159,26 +186,77 @@ class OpenCLPlan:
     def _build_kernels(self):
         kernels = [u for u in self.units if isinstance(u, KernelUnit)]
         # One program per set of build options (most kernels use none), built once.
+        programs, self.program_sources = {}, {}   # build options -> program (its text)
         for options in dict.fromkeys(tuple(u.options) for u in kernels):
             group = [u for u in kernels if tuple(u.options) == options]
             sources = list(dict.fromkeys(u.source for u in group))
-            program = self.device.program(program_source(sources), options)
-            for u in group:
-                u.kernel = cl.Kernel(program, u.name)
-        self.dynamic_args = []   # (kernel, index, slot root) rebound every run
+            text = self.program_sources[options] = program_source(sources)
+            programs[options] = self.device.program(text, options)
         self.per_run_args = []   # (kernel, index, PerRun) recomputed every run
+        # Units of one function share cl.Kernels (an unrolled loop has thousands of
+        # launches of a few functions): creating one costs pyopencl ~0.1 ms, a set_arg
+        # of a buffer ~0.1 us. A unit takes a kernel whose arguments are already its own,
+        # else a new one, up to _KERNELS_PER_FUNCTION, else the one with the fewest to
+        # change, so a small plan run many times (a loop body) sets none at all.
+        objects = {}   # (options, name) -> [[cl.Kernel, the units using it in order]]
+        self._scalars = {}
         for u in kernels:
-            for index, arg in enumerate(u.args):
-                if isinstance(arg, PerRun):
-                    self.per_run_args.append((u.kernel, index, arg))
-                elif isinstance(arg, Slot):
-                    r = arg.root()
-                    if r.kind in ("var", "varwrite"):
-                        self.dynamic_args.append((u.kernel, index, r))
-                    else:
-                        u.kernel.set_arg(index, self.buffers[r])
-                else:
-                    u.kernel.set_arg(index, arg)
+            u.rebind, u.rebind_vars = (), ()
+            u.values = [self._arg_value(a) for a in u.args]
+            program = programs[tuple(u.options)]
+            if any(isinstance(a, PerRun) for a in u.args):   # a kernel of its own
+                u.kernel = cl.Kernel(program, u.name)
+                for index, (arg, value) in enumerate(zip(u.args, u.values)):
+                    if isinstance(arg, PerRun):
+                        self.per_run_args.append((u.kernel, index, arg))
+                    elif not isinstance(value, Slot):
+                        u.kernel.set_arg(index, value)
+                u.rebind_vars = [(i, v) for i, v in enumerate(u.values) if isinstance(v, Slot)]
+                continue
+            candidates = objects.setdefault((tuple(u.options), u.name), [])
+            best = min(candidates, default=None,
+                       key=lambda c: _differing(u.values, c[1][-1].values))
+            if best is None or _differing(u.values, best[1][-1].values) and \
+                    len(candidates) < _KERNELS_PER_FUNCTION:
+                best = [cl.Kernel(program, u.name), []]
+                candidates.append(best)
+            best[1].append(u)
+            u.kernel = best[0]
+        # Each unit sets what differs from the previous launch of its kernel, the first
+        # one of a run from the last one of a run: a kernel starts bound as that last
+        # one leaves it. A variable's buffer (a slot here) can change between runs: the
+        # first unit sets it whatever the last one had.
+        self.shared_kernels = [c for group in objects.values() for c in group]
+        for kernel, units in self.shared_kernels:
+            previous = units[-1].values
+            for k, u in enumerate(units):
+                changed = [(i, v) for i, v in enumerate(u.values)
+                           if v is not previous[i] or k == 0 and isinstance(v, Slot)]
+                u.rebind = [(_setter(kernel, v), i, _scalar(v)) for i, v in changed
+                            if not isinstance(v, Slot)]
+                u.rebind_vars = [(i, v) for i, v in changed if isinstance(v, Slot)]
+                previous = u.values
+        self._reset_kernels()
+
+    def _reset_kernels(self):
+        """Binds each shared kernel as the last unit using it leaves it (at the end of a
+        run): the state the first unit's changes start from."""
+        for kernel, units in self.shared_kernels:
+            for index, value in enumerate(units[-1].values):
+                if not isinstance(value, Slot):
+                    kernel.set_arg(index, value)
+        self._kernels_stale = False
+
+    def _arg_value(self, arg):
+        """A kernel argument's value (a buffer or a scalar), or for a buffer known only
+        at run time (a variable's), its slot root. Equal scalars are one object, so that
+        `is` compares any two values."""
+        if isinstance(arg, Slot):
+            r = arg.root()
+            return r if r.kind in ("var", "varwrite") else self.buffers[r]
+        if isinstance(arg, np.generic):
+            return self._scalars.setdefault((type(arg), arg.tobytes()), arg)
+        return arg
 
     # --- run ---
     def run(self, feed_values, state, same_objects=False):
@@ -189,8 +267,8 @@ class OpenCLPlan:
             if name not in state.variables:
                 raise FailedPreconditionError(
                     None, consumer, f"Attempting to use uninitialized value {name}")
-        for kernel, index, r in self.dynamic_args:
-            kernel.set_arg(index, self._buffer(r, state))
+        if self._kernels_stale:
+            self._reset_kernels()
         keep_alive = []
         env = {}      # slot root -> value computed (or fed) on the host
         last, self._last_fed = getattr(self, "_last_fed", ()), feed_values
@@ -212,14 +290,21 @@ class OpenCLPlan:
         for flag in self.error_flags:
             cl.enqueue_copy(queue, self.buffers[flag.slot], _NO_ERROR, is_blocking=False)
         invalid = set()   # variable buffers a host op left unset (it read an uninitialised one)
+        # A run stopped half-way leaves shared kernels bound as no unit expects.
+        self._kernels_stale = True
         for unit in self.units:
             if isinstance(unit, KernelUnit):
+                for setter, index, value in unit.rebind:
+                    setter(index, value)
+                for index, root in unit.rebind_vars:
+                    unit.kernel.set_arg(index, self._buffer(root, state))
                 cl.enqueue_nd_range_kernel(queue, unit.kernel, unit.global_size,
                                            unit.local_size)
             elif isinstance(unit, CallUnit):
                 unit.runner.enqueue(queue, *[self._buffer(s.root(), state) for s in unit.slots])
             else:
                 self._run_host(unit, state, host, env, keep_alive, invalid)
+        self._kernels_stale = False
         results = []
         for fetch, source in zip(self.fetches, self.fetch_sources):
             if source is None:

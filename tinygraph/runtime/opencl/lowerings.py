@@ -1,6 +1,8 @@
 """How ops that are not elementwise run on an OpenCL device: a table from op type to a
 rule rule(builder, op) that adds launches to the plan (or returns False to fall back to
 the host). Elementwise ops need no rule: their `expr` is fused by the plan builder."""
+import functools
+
 import numpy as np
 
 from ...compiler import codegen
@@ -10,6 +12,7 @@ from .units import Slot
 RULES = {}
 
 
+@functools.lru_cache(maxsize=None)   # read once: a lowering asks once per launch
 def kernel_file(name):
     """The text of kernels/<name>.cl (shipped as the package tinygraph.kernels)."""
     from importlib import resources
@@ -20,9 +23,13 @@ def library(b, file, dtype, kernel):
     """(source, kernel name) of a hand-written kernel from kernels/<file>.cl, instantiated
     for `dtype`: the file writes T for the element type and K(name) for kernel names."""
     ctype = codegen.c_type(dtype)
-    source = (f"#define T {ctype}\n#define K(n) n##_{ctype}\n" + kernel_file(file) +
-              "\n#undef T\n#undef K\n")
-    return source, f"{kernel}_{ctype}"
+    return _instance(file, ctype), f"{kernel}_{ctype}"
+
+
+@functools.lru_cache(maxsize=None)   # one string per instance: its hash is computed once
+def _instance(file, ctype):
+    return (f"#define T {ctype}\n#define K(n) n##_{ctype}\n" + kernel_file(file) +
+            "\n#undef T\n#undef K\n")
 
 
 def rule(*op_types):

@@ -83,8 +83,9 @@ class Matmul:
 
     batch > 1 is that many independent products, with element strides M*K, K*N and M*N
     between the operands; shared_a (shared_b) means one A (B) for the whole batch.
-    The scratch buffers belong to the object: enqueue() orders each call after the
-    previous one (event chaining), so one Matmul may serve any queue of its context, but
+    The kernels and scratch buffers are made at the first enqueue(), and may be shared
+    by identical Matmuls (share()). enqueue() orders each call after the previous one
+    through them (event chaining), so one Matmul may serve any queue of its context, but
     calls run one after another. kernel="cpu" or "gpu" overrides the choice by device
     type (tests run the GPU kernel on CPU devices)."""
 
@@ -99,61 +100,48 @@ class Matmul:
         self.transpose_a, self.transpose_b = bool(transpose_a), bool(transpose_b)
         self.shared_a, self.shared_b = bool(shared_a), bool(shared_b)
         self.context, self.device = context, device
-        self._last = None    # the previous call's last event (scratch reuse)
-        self._args = {}      # kernel -> the arguments last set on it
+        self._state = None   # _State: kernels, scratch, the previous call's last event
         M, N, K = self.M, self.N, self.K
         if M == 0 or N == 0 or batch == 0:
             self.kind = "empty"
-            return
-        if K == 0:
+        elif K == 0:
             self.kind = "zero"
-            return
-        defines = (f"-D M={M} -D N={N} -D K={K} -D TA={int(self.transpose_a)} "
-                   f"-D TB={int(self.transpose_b)} -D SA={int(self.shared_a)} "
-                   f"-D SB={int(self.shared_b)}")
-        if kernel == "cpu" or (kernel is None and device.type & cl.device_type.CPU):
+        elif kernel == "cpu" or (kernel is None and device.type & cl.device_type.CPU):
             self.kind = "cpu"
-            cfg = self.config = cpu_config(device, M, N, K, self.transpose_a, self.transpose_b)
-            opts = defines + " -D MM_CPU " + " ".join(f"-D {k}={v}" for k, v in cfg.items())
-            prg = build_program(context, kernel_source(), opts + " -cl-mad-enable")
-            nr = cfg["VW"] * cfg["NV"]
-            njb, nib = _cdiv(N, nr), _cdiv(M, cfg["MR"])
-            nb_a, nb_b = (1 if self.shared_a else batch), (1 if self.shared_b else batch)
-            self._pack_b = cl.Kernel(prg, "pack_b")
-            self._bp = cl.Buffer(context, cl.mem_flags.READ_WRITE, 4 * nb_b * njb * nr * K)
-            # PK = 64 k per work-item when B is transposed, else PR = 4 rows
-            self._grid_b = ((njb, _cdiv(K, 64), nb_b) if self.transpose_b
-                            else (_cdiv(K, 4), 1, nb_b))
-            self._pack_a = self._ap = None
-            if cfg["PACK_A"]:   # PR = 4 rows of A per work-item
-                rows = K if self.transpose_a else M
-                size = rows * cfg["LDA"] if cfg["PACK_A"] == 1 else nib * cfg["MR"] * K
-                self._pack_a = cl.Kernel(prg, "pack_a")
-                self._ap = cl.Buffer(context, cl.mem_flags.READ_WRITE, 4 * nb_a * size)
-                self._grid_a = (_cdiv(rows, 4), 1, nb_a)
-            self._mm = cl.Kernel(prg, "mm_cpu")
-            self._grid = (njb, nib, batch) if cfg["ORDER"] else (nib, njb, batch)
+            self.config = cpu_config(device, M, N, K, self.transpose_a, self.transpose_b)
         else:
             self.kind = "gpu"
-            cfg = self.config = gpu_config(device)
-            opts = defines + " -D MM_GPU " + " ".join(f"-D {k}={v}" for k, v in cfg.items())
-            prg = build_program(context, kernel_source(), opts + " -cl-mad-enable")
-            self._mm = cl.Kernel(prg, "mm_gpu")
-            lx, ly = cfg["TN"] // cfg["WN"], cfg["TM"] // cfg["WM"]
-            self._local = (lx, ly, 1)
-            self._grid = (_cdiv(N, cfg["TN"]) * lx, _cdiv(M, cfg["TM"]) * ly, batch)
+            self.config = gpu_config(device)
+        # Everything the kernels and scratch sizes depend on.
+        self.key = (context, device, self.kind, M, N, K, self.transpose_a,
+                    self.transpose_b, self.batch, self.shared_a, self.shared_b)
 
-    def _set(self, kernel, *args):
-        if self._args.get(kernel) != args:   # setting arguments costs ~1 us each
-            kernel.set_args(*args)
-            self._args[kernel] = args
+    def share(self, pool):
+        """Use the kernels and scratch buffers of an identical Matmul in `pool` (a dict
+        the caller keeps), or lend this one's. Calls through them are chained, so this
+        is for Matmuls whose calls run one after another anyway (one plan's)."""
+        state = pool.get(self.key)
+        if state is None:
+            pool[self.key] = self._get_state()
+        elif self._state is None:
+            self._state = state
+
+    def _get_state(self):
+        if self._state is None:
+            self._state = _State(self)
+        return self._state
+
+    @property
+    def _mm(self):
+        return self._get_state().mm
 
     def enqueue(self, queue, a, b, c, a_offset=0, b_offset=0, c_offset=0, wait_for=None):
         """Enqueue C = op(A) @ op(B) on `queue` after the events `wait_for`; a, b, c are
         cl.Buffers, offsets are in elements. Returns the last cl.Event."""
+        st = self._get_state()
         wait = list(wait_for) if wait_for else []
-        if self._last is not None:
-            wait.append(self._last)
+        if st.last is not None:
+            wait.append(st.last)
         if self.kind == "empty":
             ev = cl.enqueue_marker(queue, wait_for=wait or None)
         elif self.kind == "zero":
@@ -163,19 +151,79 @@ class Matmul:
         elif self.kind == "cpu":
             enq = cl.enqueue_nd_range_kernel
             one = (1, 1, 1)
-            self._set(self._pack_b, self._bp, b, np.int32(b_offset))
-            ev = enq(queue, self._pack_b, self._grid_b, one, wait_for=wait or None)
+            st.set(st.pack_b, st.bp, b, np.int32(b_offset))
+            ev = enq(queue, st.pack_b, st.grid_b, one, wait_for=wait or None)
             deps = [ev]
-            if self._pack_a is not None:
-                self._set(self._pack_a, self._ap, a, np.int32(a_offset))
-                deps.append(enq(queue, self._pack_a, self._grid_a, one, wait_for=wait or None))
-                a, a_offset = self._ap, 0
-            self._set(self._mm, c, a, self._bp, np.int32(a_offset), np.int32(c_offset))
-            ev = enq(queue, self._mm, self._grid, one, wait_for=deps)
+            if st.pack_a is not None:
+                st.set(st.pack_a, st.ap, a, np.int32(a_offset))
+                deps.append(enq(queue, st.pack_a, st.grid_a, one, wait_for=wait or None))
+                a, a_offset = st.ap, 0
+            st.set(st.mm, c, a, st.bp, np.int32(a_offset), np.int32(c_offset))
+            ev = enq(queue, st.mm, st.grid, one, wait_for=deps)
         else:
-            self._set(self._mm, c, a, b, np.int32(a_offset), np.int32(b_offset),
-                      np.int32(c_offset))
-            ev = cl.enqueue_nd_range_kernel(queue, self._mm, self._grid, self._local,
+            st.set(st.mm, c, a, b, np.int32(a_offset), np.int32(b_offset),
+                   np.int32(c_offset))
+            ev = cl.enqueue_nd_range_kernel(queue, st.mm, st.grid, st.local,
                                             wait_for=wait or None)
-        self._last = ev
+        st.last = ev
         return ev
+
+
+class _State:
+    """A Matmul's kernels, scratch buffers (packed operands) and last event: what
+    identical Matmuls may share."""
+
+    def __init__(self, mm):
+        self.last = None    # the previous call's last event (scratch reuse)
+        self._args = {}     # kernel -> the arguments last set on it
+        if mm.kind not in ("cpu", "gpu"):
+            return
+        context, cfg, batch = mm.context, mm.config, mm.batch
+        M, N, K = mm.M, mm.N, mm.K
+        defines = (f"-D M={M} -D N={N} -D K={K} -D TA={int(mm.transpose_a)} "
+                   f"-D TB={int(mm.transpose_b)} -D SA={int(mm.shared_a)} "
+                   f"-D SB={int(mm.shared_b)}")
+        if mm.kind == "cpu":
+            opts = defines + " -D MM_CPU " + " ".join(f"-D {k}={v}" for k, v in cfg.items())
+            prg = build_program(context, kernel_source(), opts + " -cl-mad-enable")
+            nr = cfg["VW"] * cfg["NV"]
+            njb, nib = _cdiv(N, nr), _cdiv(M, cfg["MR"])
+            nb_a, nb_b = (1 if mm.shared_a else batch), (1 if mm.shared_b else batch)
+            self.pack_b = cl.Kernel(prg, "pack_b")
+            self.bp = cl.Buffer(context, cl.mem_flags.READ_WRITE, 4 * nb_b * njb * nr * K)
+            # PK = 64 k per work-item when B is transposed, else PR = 4 rows
+            self.grid_b = ((njb, _cdiv(K, 64), nb_b) if mm.transpose_b
+                           else (_cdiv(K, 4), 1, nb_b))
+            self.pack_a = self.ap = None
+            if cfg["PACK_A"]:   # PR = 4 rows of A per work-item
+                rows = K if mm.transpose_a else M
+                size = rows * cfg["LDA"] if cfg["PACK_A"] == 1 else nib * cfg["MR"] * K
+                self.pack_a = cl.Kernel(prg, "pack_a")
+                self.ap = cl.Buffer(context, cl.mem_flags.READ_WRITE, 4 * nb_a * size)
+                self.grid_a = (_cdiv(rows, 4), 1, nb_a)
+            self.mm = cl.Kernel(prg, "mm_cpu")
+            self.grid = (njb, nib, batch) if cfg["ORDER"] else (nib, njb, batch)
+        else:
+            opts = defines + " -D MM_GPU " + " ".join(f"-D {k}={v}" for k, v in cfg.items())
+            prg = build_program(context, kernel_source(), opts + " -cl-mad-enable")
+            self.mm = cl.Kernel(prg, "mm_gpu")
+            lx, ly = cfg["TN"] // cfg["WN"], cfg["TM"] // cfg["WM"]
+            self.local = (lx, ly, 1)
+            self.grid = (_cdiv(N, cfg["TN"]) * lx, _cdiv(M, cfg["TM"]) * ly, batch)
+
+    def set(self, kernel, *args):
+        last = self._args.get(kernel)
+        if last is None:
+            kernel.set_args(*args)
+        elif last != args:
+            # Only the arguments that changed (Matmuls sharing this state alternate):
+            # set_args costs ~12 us, a set_arg of a buffer ~0.1 us, of a numpy scalar
+            # ~5 us but of its bytes through _set_arg_buf (as set_args does) ~0.1 us.
+            for index, (new, old) in enumerate(zip(args, last)):
+                if new is old or isinstance(new, np.generic) and new == old:
+                    continue
+                if isinstance(new, np.generic) and hasattr(kernel, "_set_arg_buf"):
+                    kernel._set_arg_buf(index, new.tobytes())
+                else:
+                    kernel.set_arg(index, new)
+        self._args[kernel] = args

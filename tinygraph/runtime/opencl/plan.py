@@ -101,6 +101,9 @@ class PlanBuilder:
         return flag.slot
 
     def launch(self, source, name, args, global_size, local_size=None, options=()):
+        # Generated kernels are named per unit (fused_12_tanh); named by their text
+        # instead, an unrolled loop's identical kernels are one function, compiled once.
+        source, name = codegen.name_by_body(source, name)
         self.units.append(KernelUnit(source, name, args, global_size, local_size, options))
 
     # --- lowering ---
