@@ -41,9 +41,10 @@ class While(OpDef):
         while done < trips if trips is not None else \
                 ctx.call([a["cond"]], feeds, values + captured)[0]:
             out = ctx.call(body, feeds, values + captured)
-            if history is not None:
-                history.append((values, out[n:]))
             _check_shapes(op, out[:n])
+            if history is not None:
+                _share_written(a, out, values, captured)
+                history.append((values, out[n:]))
             values = out[:n]
             done += 1
         # (the final values too: with no iteration, they give the zeros' shapes)
@@ -73,6 +74,41 @@ class While(OpDef):
         for k, j in enumerate(caps):
             result[n + j] = out[len(vars_) + k] if j in reach_caps else None
         return result
+
+
+def _share_written(attrs, out, values, captured):
+    """A loop variable that the body also writes into a TensorArray (dynamic_rnn's state,
+    which is its output) is the same value twice: the body's fetched copy and the array's
+    element. The record keeps every iteration's values, so `out` takes the element
+    instead and the copy is dropped: one array per step, not two."""
+    aliases = attrs.get("written_aliases")
+    if aliases is None:
+        aliases = attrs["written_aliases"] = _written_aliases(attrs)
+    for i, j, from_inputs, k in aliases:
+        index = (values if from_inputs else captured)[k]
+        element = unbox(out[j]).get(int(index))
+        v = out[i]
+        if element is not None and element.shape == np.shape(v) and \
+                element.dtype == np.asarray(v).dtype:
+            out[i] = element
+
+
+def _written_aliases(attrs):
+    """(i, j, index from the inputs?, its position) for each loop output i that is the
+    value of the TensorArrayWriteV3 giving loop output j, its index an input or capture
+    (so known without fetching it)."""
+    outputs, inputs, captured = attrs["outputs"], attrs["inputs"], attrs["captured"]
+    found = []
+    for j, flow in enumerate(outputs):
+        write = flow.op
+        if write.type != "TensorArrayWriteV3" or write.outputs[0] is not flow:
+            continue
+        index, value = write.inputs[1], write.inputs[2]
+        place = (True, inputs.index(index)) if index in inputs else \
+            (False, captured.index(index)) if index in captured else None
+        if place is not None:
+            found.extend((i, j) + place for i, t in enumerate(outputs) if t is value)
+    return found
 
 
 def _reaching(attrs, used):

@@ -33,11 +33,37 @@ class _Info:
 
 
 class _Log:
-    """The writes of a lineage of flows, in order: index -> value and log position."""
-    __slots__ = ("values", "pos", "count")
+    """The writes of a lineage of flows, in order: index -> value and log position. A
+    fixed-size array of identical elements keeps its single writes in `block`, one
+    [size, ...] array (so stacking it all is a view, not a second copy); `in_block`
+    counts them."""
+    __slots__ = ("values", "pos", "count", "block", "in_block")
 
     def __init__(self):
-        self.values, self.pos, self.count = {}, {}, 0
+        self.values, self.pos, self.count, self.block, self.in_block = {}, {}, 0, None, 0
+
+    def store(self, info, size, i, v, single):
+        """Element i := v: a read-only row of the block for a single write that fits it
+        (dynamic_rnn's outputs, one per step), else v itself (a scatter's or split's
+        pieces are views of their value already)."""
+        if single and not info.dynamic and info.identical and v.dtype == info.dtype:
+            if self.block is None and self.count == 0:
+                self.block = np.empty((size,) + v.shape, info.dtype)
+            if self.block is not None and self.block.shape[1:] == v.shape:
+                self.block[i] = v
+                v = self.block[i, ...]   # (a view, even of a 0-d element)
+                v.flags.writeable = False   # shared by reads and stack(): never changed
+                self.in_block += 1
+        self.values[i] = v
+
+    def stacked(self, n, size):
+        """All `size` elements as one read-only array, if the first n writes filled the
+        block (each index is written once per lineage, so no later write changes it)."""
+        if self.block is None or not n == size == self.in_block:
+            return None
+        out = self.block[:]
+        out.flags.writeable = False
+        return out
 
 
 class Elements:
@@ -56,16 +82,17 @@ class Elements:
         p = self.log.pos.get(i)
         return self.log.values[i] if p is not None and p < self.n else None
 
-    def written(self, pairs, size, shape):
+    def written(self, pairs, size, shape, single=False):
         log = self.log
         if log.count != self.n:   # another flow extended this log: branch off a copy
-            old, log = log, _Log()
+            old, log = log, _Log()   # (no block: the prefix's rows stay views of old's)
             for i, p in old.pos.items():
                 if p < self.n:
                     log.pos[i], log.values[i] = p, old.values[i]
             log.count = self.n
         for i, v in pairs:
-            log.values[i], log.pos[i] = v, log.count
+            log.store(self.info, self.size, i, v, single)
+            log.pos[i] = log.count
             log.count += 1
         return Elements(self.info, log, log.count, size, shape)
 
@@ -133,8 +160,9 @@ def _error(op, info, message):
     return InvalidArgumentError(None, op, f"TensorArray {info.name}: {message}")
 
 
-def _write(op, flow, pairs):
-    """`flow` with value v written at index i for each (i, v), checked as TF1 does."""
+def _write(op, flow, pairs, single=False):
+    """`flow` with value v written at index i for each (i, v), checked as TF1 does
+    (`single`: one TensorArrayWriteV3, whose value the array may copy into its block)."""
     info, size, shape, seen = flow.info, flow.size, flow.shape, set()
     for i, v in pairs:
         if i < 0 or i >= size and not info.dynamic:
@@ -151,7 +179,7 @@ def _write(op, flow, pairs):
         seen.add(i)
         shape = v.shape if info.identical else shape
         size = max(size, i + 1)
-    return flow.written(pairs, size, shape)
+    return flow.written(pairs, size, shape, single)
 
 
 def _read(op, flow, i):
@@ -217,7 +245,7 @@ class TensorArrayWriteV3(OpDef):
     @classmethod
     def compute(cls, op, inputs, ctx):
         _, i, value, flow = inputs
-        return [variant(_write(op, unbox(flow), [(int(i), np.asarray(value))]))]
+        return [variant(_write(op, unbox(flow), [(int(i), np.asarray(value))], True))]
 
     def gradient(op, d_flow):
         _, index, value, _ = op.inputs
@@ -261,8 +289,12 @@ class TensorArrayGatherV3(OpDef):
 
     @classmethod
     def compute(cls, op, inputs, ctx):
-        flow = unbox(inputs[2])
-        rows = [_read(op, flow, int(i)) for i in np.ravel(inputs[1])]
+        flow, indices = unbox(inputs[2]), np.ravel(inputs[1])
+        whole = flow.log.stacked(flow.n, flow.size)
+        if whole is not None and len(indices) == flow.size and \
+                np.array_equal(indices, np.arange(flow.size)):   # stack(): the block itself
+            return [whole]
+        rows = [_read(op, flow, int(i)) for i in indices]
         if not rows:
             shape = _merge(op.attrs["element_shape"].as_tuple_or_none(), flow.shape)
             if not _full(shape):
