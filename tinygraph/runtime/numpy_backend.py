@@ -17,6 +17,17 @@ class NumpyPlan:
         self.steps = [(op, get_op_def(op.type)) for op in ops_to_run(fetch_ops, fed)
                       if not (op.outputs and all(t in fed for t in op.outputs))]
         self.used = {t for op, _ in self.steps for t in op.inputs} | set(fetches)
+        # A value is dropped after its last use (not kept to the end of the run), so a
+        # run's peak memory is what is alive at once, not all it computed.
+        last = {}
+        for k, (op, _) in enumerate(self.steps):
+            last.update(dict.fromkeys(op.outputs, k))   # unused outputs die at once
+            last.update(dict.fromkeys(op.inputs, k))
+        fetched = set(fetches)
+        self.dead_after = [[] for _ in self.steps]
+        for t, k in last.items():
+            if t not in fetched:
+                self.dead_after[k].append(t)
 
     def run(self, feed_values, state):
         """feed_values: arrays in the order of `feeds`. Returns one value per fetch (None
@@ -37,7 +48,7 @@ class NumpyPlan:
             ctx.used = outer_used
 
     def _evaluate(self, env, ctx):
-        for op, op_def in self.steps:
+        for (op, op_def), dead in zip(self.steps, self.dead_after):
             inputs = []
             for i, t in enumerate(op.inputs):
                 value = env[t]
@@ -52,6 +63,8 @@ class NumpyPlan:
                 raise InvalidArgumentError(None, op, f"{op.type} failed: {e}") from e
             for t, value in zip(op.outputs, outputs):
                 env[t] = value
+            for t in dead:
+                env.pop(t, None)
         results = []
         for f in self.fetches:
             if hasattr(f, "outputs"):   # an Operation
