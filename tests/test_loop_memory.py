@@ -8,7 +8,7 @@ import numpy as np
 import tinygraph as tf
 from tinygraph.ops import control_flow
 from tinygraph.ops.subgraphs import unbox
-from tinygraph.ops.tensor_array_ops import Elements
+from tinygraph.ops.tensor_array_values import Elements
 
 T, B, I, H = 60, 8, 6, 16
 

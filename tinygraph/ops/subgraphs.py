@@ -79,7 +79,7 @@ def accumulate(total, g):
     if total is None:
         return g
     if np.asarray(g).dtype == object:
-        from .tensor_array_ops import add_lists
+        from .tensor_array_values import add_lists
         return variant(add_lists([total, g]))
     return total + g
 
