@@ -138,6 +138,16 @@ INT_EXTREMES = {"int": ("INT_MIN", "INT_MAX"), "long": ("LONG_MIN", "LONG_MAX"),
                 "short": ("SHRT_MIN", "SHRT_MAX")}
 
 
+_LANES = 8
+
+
+def _pairwise(name, start, n):
+    if n == 1:
+        return f"{name}[{start}]"
+    half = n // 2
+    return f"({_pairwise(name, start, half)} + {_pairwise(name, start + half, n - half)})"
+
+
 def reduction(name, kind, in_shape, axes, ctype, parts=1, scale=None, pre=None):
     """A kernel reducing `axes` of in_shape. With parts > 1, each output element gets
     `parts` partial results (out has n_out * parts elements), to be combined by a second
@@ -161,14 +171,27 @@ def reduction(name, kind, in_shape, axes, ctype, parts=1, scale=None, pre=None):
     base = [f"({value}) * {strides[a]}"
             for a, value in zip(kept, _split_index("o", kept_shape))]
     lines.append(f"    const long base = {' + '.join(base) or '0'};")
-    lines.append(f"    {ctype} acc = ({ctype})({identity});")
-    lines.append(f"    for (long r = part; r < {n_red}; r += {parts}) {{")
     offs = [f"({value}) * {strides[a]}" for a, value in zip(axes, _split_index("r", red_shape))]
-    lines.append(f"        {ctype} x = in[base + {' + '.join(offs) or '0'}];")
+    load = [f"        {ctype} x = in[base + {' + '.join(offs) or '0'}];"]
     if pre is not None:
-        lines.append(f"        x = {pre};")
-    lines.append(f"        acc = ({ctype})({combine.format(a='acc', x='x')});")
-    lines.append("    }")
+        load.append(f"        x = {pre};")
+    if kind in ("Sum", "Mean", "SumToShape") and ctype in ("float", "double") and \
+            n_red // parts >= 4 * _LANES:
+        # Float sums in _LANES interleaved partial sums added pairwise at the end (as
+        # numpy and Eigen do): one running sum's rounding error grows with the length.
+        lines.append(f"    {ctype} lane[{_LANES}] = {{0}};")
+        lines.append(f"    long k = 0;")
+        lines.append(f"    for (long r = part; r < {n_red}; r += {parts}, ++k) {{")
+        lines += load
+        lines.append(f"        lane[k % {_LANES}] += x;")
+        lines.append("    }")
+        lines.append(f"    {ctype} acc = {_pairwise('lane', 0, _LANES)};")
+    else:
+        lines.append(f"    {ctype} acc = ({ctype})({identity});")
+        lines.append(f"    for (long r = part; r < {n_red}; r += {parts}) {{")
+        lines += load
+        lines.append(f"        acc = ({ctype})({combine.format(a='acc', x='x')});")
+        lines.append("    }")
     if scale is not None:
         lines.append(f"    acc = acc / ({ctype}){scale};")
     lines.append("    out[g] = acc;\n}\n")

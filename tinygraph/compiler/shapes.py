@@ -50,7 +50,10 @@ FOLD_LIMIT = 1 << 22
 
 
 class ShapePass:
-    """shapes[tensor] -> tuple, values[tensor] -> np.ndarray for host-known tensors."""
+    """shapes[tensor] -> tuple, values[tensor] -> np.ndarray for host-known tensors.
+
+    Built over `steps` at once, or op by op through visit() (a plan that unrolls a loop
+    visits its body once per iteration, each time with that iteration's inputs)."""
 
     def __init__(self, steps, feeds, feed_shapes, variable_shapes, hints=None):
         self.shapes, self.values = {}, {}
@@ -58,18 +61,20 @@ class ShapePass:
         # what they hold (e.g. an array's element shape); never folded.
         self.hints = dict(hints or {})
         self.folded = set()   # ops fully computed here (also those without outputs)
+        self.variable_shapes = variable_shapes
         for t, s in zip(feeds, feed_shapes):
             self.shapes[t] = tuple(s)
         fed = set(feeds)
         for op in steps:
             if op.outputs and all(t in fed for t in op.outputs):
                 continue
-            self._visit(op, variable_shapes)
+            self.visit(op)
 
-    def _visit(self, op, variable_shapes):
+    def visit(self, op):
+        self.folded.discard(op)
         op_def = get_op_def(op.type)
         if op.type == "VariableV2":
-            shape = variable_shapes.get(op.attrs.get("var_name", op.name))
+            shape = self.variable_shapes.get(op.attrs.get("var_name", op.name))
             if shape is None:
                 shape = op.attrs["shape"].as_tuple_or_none()
             self.shapes[op.outputs[0]] = tuple(shape) if shape is not None else None
@@ -105,6 +110,7 @@ class ShapePass:
         for t, (shape, _) in zip(op.outputs, specs):
             shape = TensorShape(shape)
             self.shapes[t] = shape.as_tuple_or_none() if shape.is_fully_defined() else None
+            self.values.pop(t, None)
 
     def _set(self, t, value):
         value = np.asarray(value)

@@ -151,9 +151,10 @@ class TensorArrayReadV3(OpDef):
     def infer(op):
         _check_rank(op, 1, 0)
         shape = op.attrs["element_shape"]
-        held = getattr(op.inputs[2], "hint", None)   # planning a loop body: the array
-        if isinstance(held, Elements) and held.shape is not None:
-            merged = TensorShape(held.shape)
+        held = getattr(op.inputs[2], "hint", None)   # planning: the array's value
+        held = held.plan_signature() if hasattr(held, "plan_signature") else None
+        if held is not None:
+            merged = TensorShape(held)
             if merged.is_compatible_with(shape):
                 shape = merged.merge_with(shape)
         return shape, op.attrs["dtype"]

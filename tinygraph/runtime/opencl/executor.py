@@ -118,7 +118,7 @@ class OpenCLPlan:
         self.feed_slots = [b.sources[t] for t in b.feeds]
         self.fetch_sources = b.fetch_sources
         self.var_reads = b.var_reads
-        self.used = {t for op in b.steps for t in op.inputs} | set(fetches)
+        self.used = {t for op in b.lowered for t in op.inputs} | set(fetches) | b.loop_results
         self.var_final = {name: s for name, s in b.var_current.items() if s.kind == "varwrite"}
         self.error_flags = b.error_flags
         self.buffers = self._plan_buffers()
@@ -350,7 +350,7 @@ class OpenCLPlan:
         ctx = _HostUnitContext(self, state, host, env, variables, keep_alive, invalid)
         values = [VariableRef(s.name) if not isinstance(s, (Slot, np.ndarray)) else
                   self._value(s, state, env) for s in unit.inputs]
-        outputs = get_op_def(op.type).compute(op, values, ctx)
+        outputs = unit.fn(values) if op is None else get_op_def(op.type).compute(op, values, ctx)
         for slot, value in zip(unit.outputs, outputs):
             value = np.asarray(value, dtype=slot.dtype.as_numpy_dtype, order="C") \
                 if slot.dtype.name != "string" else np.asarray(value)

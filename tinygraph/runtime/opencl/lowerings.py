@@ -32,12 +32,21 @@ def _instance(file, ctype):
             "\n#undef T\n#undef K\n")
 
 
-def rule(*op_types):
+# Rules for ops whose values the plan knows while planning (a TensorArray's elements, a
+# loop's iterations): called before the dtype and shape checks device rules need.
+PLANNED = {}
+
+
+def rule(*op_types, table=RULES):
     def register(fn):
         for t in op_types:
-            RULES[t] = fn
+            table[t] = fn
         return fn
     return register
+
+
+def planned_rule(*op_types):
+    return rule(*op_types, table=PLANNED)
 
 
 @rule("Identity", "StopGradient", "Reshape", "ExpandDims", "Squeeze", "PlaceholderWithDefault",
@@ -142,3 +151,5 @@ def _noop(b, op):
 
 from . import lower_array, lower_nn, lower_train  # noqa: E402,F401  (they fill RULES)
 from . import lower_random  # noqa: E402,F401  (random ops: kernels/random.cl)
+from . import lower_loop, lower_tensor_array  # noqa: E402,F401  (planned rules)
+from . import lower_addn  # noqa: E402,F401  (AddN: generated sum kernels)

@@ -10,6 +10,7 @@ from ...framework.operation import Operation
 from ...framework.registry import get_op_def
 from ...ops.variables import variable_name
 from . import lowerings
+from .lower_tensor_array import is_planned, to_host
 from .units import ErrorFlag, HostUnit, KernelUnit, Slot, VarRef
 
 
@@ -32,8 +33,11 @@ class PlanBuilder:
         self.steps = [op for op in ops_to_run(fetch_ops, fed)
                       if not (op.outputs and all(t in fed for t in op.outputs))]
         var_shapes = {name: a.shape for name, a in state.variables.items()}
-        self.info = ShapePass(self.steps, self.feeds, feed_shapes, var_shapes, hints)
+        # (op by op as they are lowered: an unrolled loop visits its body once per step)
+        self.info = ShapePass([], self.feeds, feed_shapes, var_shapes, hints)
         self.units = []
+        self.lowered = set()
+        self.loop_results = set()   # what unrolled loop bodies hand on (see lower_loop)
         self.error_flags = []
         self.sources = {}          # tensor -> Slot | VarRef | np.ndarray (host value) | _Group
         self.var_current = {}      # variable name -> Slot holding its value right now
@@ -46,8 +50,8 @@ class PlanBuilder:
                                    "feed" if codegen.c_type(t.dtype) is not None else "host")
         for op in self.steps:
             self._lower(op)
-        self.fetch_sources = [None if isinstance(f, Operation) else self.value_of(f, f.op)
-                              for f in fetches]
+        self.fetch_sources = [None if isinstance(f, Operation) else
+                              self._on_host(self.value_of(f, f.op)) for f in fetches]
 
     # --- helpers used by lowerings ---
     def shape(self, t):
@@ -84,11 +88,15 @@ class PlanBuilder:
         """Like value_of, but a host value becomes a constant device buffer."""
         source = self.value_of(t, consumer)
         if isinstance(source, np.ndarray):
-            slot = Slot(source.shape, t.dtype, "const")
-            slot.value = np.asarray(source, dtype=t.dtype.as_numpy_dtype, order="C")
-            self.sources[t] = slot
+            slot = self.sources[t] = self.slot_of_value(source, t.dtype)
             return slot
         return source
+
+    def slot_of_value(self, value, dtype):
+        """A constant device buffer holding a host value."""
+        slot = Slot(np.shape(value), dtype, "const")
+        slot.value = np.asarray(value, dtype=dtype.as_numpy_dtype, order="C")
+        return slot
 
     def write_variable(self, name, slot):
         slot.kind, slot.var_name = "varwrite", name
@@ -117,8 +125,41 @@ class PlanBuilder:
                 counts[f] = counts.get(f, 0) + 1
         return counts
 
+    def lower_ops(self, steps, known=()):
+        """Lowers `steps` in order; `known`: (tensor, source, shape, host value) for the
+        tensors they read that are not lowered here (a loop body's inputs)."""
+        for t, source, shape, value in known:
+            self.sources[t] = source
+            self.info.shapes[t] = shape
+            if value is None:
+                self.info.values.pop(t, None)
+            else:
+                self.info.values[t] = value
+        for op in steps:
+            self._lower(op)
+
+    def known(self, t, consumer):
+        """(t, its source, shape, host value): what lower_ops needs to read t again."""
+        source = self.value_of(t, consumer)
+        return t, source, self.info.shapes.get(t), self.info.values.get(t)
+
+    def snapshot(self):
+        return (len(self.units), len(self.error_flags), dict(self.var_current),
+                dict(self.var_reads))
+
+    def restore(self, snapshot):
+        """Forgets what was planned since snapshot() (a loop that could not be unrolled)."""
+        units, flags, var_current, var_reads = snapshot
+        del self.units[units:], self.error_flags[flags:]
+        self.var_current, self.var_reads = var_current, var_reads
+
     def _lower(self, op):
         info = self.info
+        self.lowered.add(op)   # (with the ops of unrolled loop bodies)
+        for t in op.inputs:   # what shape rules may read of an array's value
+            if is_planned(self.sources.get(t)):
+                info.hints[t] = self.sources[t]
+        info.visit(op)
         if op in info.folded or op.outputs and all(t in info.values for t in op.outputs):
             for t in op.outputs:
                 self.sources[t] = info.values[t]
@@ -127,6 +168,13 @@ class PlanBuilder:
             self.sources[op.outputs[0]] = VarRef(variable_name(op))
             return
         op_def = get_op_def(op.type)
+        planned = lowerings.PLANNED.get(op.type)   # rules that take host-planned values
+        if planned is not None and planned(self, op) is not False:
+            for t in op.outputs:   # (e.g. an unrolled loop's outputs: now known)
+                source = self.sources.get(t)
+                if isinstance(source, Slot):
+                    info.shapes[t] = source.shape
+            return
         try:
             if self._try_elementwise(op, op_def):
                 return
@@ -203,8 +251,7 @@ class PlanBuilder:
             if i in op_def.ref_inputs and isinstance(self.sources.get(t), VarRef):
                 inputs.append(self.sources[t])
             else:
-                source = self.value_of(t, op)
-                inputs.append(source)
+                inputs.append(self._on_host(self.value_of(t, op)))
         outputs = []
         for t in op.outputs:
             shape = self.info.shapes.get(t)
@@ -224,6 +271,12 @@ class PlanBuilder:
             unit.variables.append((ref.name, self.var_current.get(ref.name), new))
             self.var_current[ref.name] = new
         self.units.append(unit)
+
+    def _on_host(self, source):
+        """A planned value (a TensorArray's, a loop's record) made a host value."""
+        if is_planned(source):
+            return to_host(self, source)
+        return source
 
     def _var_shape(self, name):
         for op in self.steps:

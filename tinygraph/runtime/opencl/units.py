@@ -45,6 +45,16 @@ class HostUnit:
         self.op, self.inputs, self.outputs = op, inputs, outputs
 
 
+class HostFunction(HostUnit):
+    """A host step that is no op of the graph: outputs = fn(input values), e.g. a
+    TensorArray the plan kept as slots, made one host value for an op run on the host."""
+
+    def __init__(self, fn, inputs, outputs):
+        super().__init__(None, inputs, outputs)
+        self.fn = fn
+        self.variables = []
+
+
 class CallUnit:
     """A launch built by a lowering object with its own enqueue (e.g. matmul)."""
 

@@ -1,0 +1,200 @@
+"""OpenCL plans unroll a while loop whose trip count they can compute (a counted loop:
+every dynamic_rnn, scan, map_fn) while planning: the body is lowered once per step, its
+TensorArrays become slots, the gradient loop runs backwards over the same steps, and a
+run enqueues it all with no host step (runtime/opencl/lower_loop.py). Other loops run
+on the host as before. Either way the results are the numpy backend's."""
+import numpy as np
+import pytest
+
+import tinygraph as tf
+from tinygraph.framework.errors import InvalidArgumentError
+from tinygraph.runtime.opencl import lower_loop
+from tinygraph.runtime.opencl.executor import OpenCLPlan
+from tinygraph.runtime.opencl.units import HostUnit
+
+
+def run(device, build, runs=1):
+    """build() -> (fetches, feed) in a fresh seeded graph; the fetched values of the last
+    of `runs` runs, the session's largest plan, and how many plans ran per run."""
+    calls = []
+    original = OpenCLPlan.run
+
+    def counted(plan, *args, **kwargs):
+        calls.append(plan)
+        return original(plan, *args, **kwargs)
+    with tf.Graph().as_default():
+        tf.set_random_seed(7)
+        fetches, feed = build()
+        with tf.Session(device=device) as sess:
+            sess.run(tf.global_variables_initializer())
+            OpenCLPlan.run = counted
+            try:
+                for _ in range(runs):
+                    calls.clear()
+                    values = sess.run(fetches, feed)
+            finally:
+                OpenCLPlan.run = original
+            plan = max(sess._plans.values(), key=lambda p: len(getattr(p, "units", ())))
+    return values, plan, len(calls)
+
+
+def host_steps(plan):
+    return [u.op.type if u.op is not None else "convert" for u in plan.units
+            if isinstance(u, HostUnit)]
+
+
+def assert_same(got, want, rtol=2e-5, atol=1e-6):
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=atol)
+
+
+def rnn_with_gradients(with_lengths=False):
+    T, B, I, H = 9, 4, 3, 5
+    X = tf.placeholder(tf.float32, [None, T, I])
+    lengths = tf.placeholder(tf.int32, [None])
+    cell = tf.nn.rnn_cell.BasicRNNCell(num_units=H)
+    outputs, state = tf.nn.dynamic_rnn(cell, X, sequence_length=lengths if with_lengths
+                                       else None, dtype=tf.float32)
+    loss = tf.reduce_mean(tf.square(outputs)) + tf.reduce_sum(tf.sin(state))
+    grads = tf.gradients(loss, [X] + tf.trainable_variables())
+    rng = np.random.RandomState(0)
+    feed = {X: rng.randn(B, T, I).astype(np.float32)}
+    if with_lengths:
+        feed[lengths] = np.array([T, 1, 0, T - 1], np.int32)
+    return [loss, outputs, state] + grads, feed
+
+
+def test_dynamic_rnn_runs_as_one_plan_with_no_host_step():
+    got, plan, plans_run = run("opencl", rnn_with_gradients)
+    want, _, _ = run("numpy", rnn_with_gradients)
+    assert_same(got, want)
+    assert host_steps(plan) == []
+    assert plans_run == 1   # no loop body run as a plan of its own, step by step
+
+
+def test_dynamic_rnn_with_sequence_lengths_loops_on_the_host():
+    """Its trip count is min(steps, max(sequence_length)): the fed lengths' values, which
+    a plan (built per feed shape) does not know."""
+    build = lambda: rnn_with_gradients(with_lengths=True)   # noqa: E731
+    got, plan, _ = run("opencl", build)
+    want, _, _ = run("numpy", build)
+    assert_same(got, want)
+    assert "While" in host_steps(plan)
+
+
+def test_training_an_unrolled_rnn_matches_numpy():
+    def build():
+        X = tf.placeholder(tf.float32, [None, 6, 4])
+        y = tf.placeholder(tf.int32, [None])
+        cell = tf.nn.rnn_cell.BasicLSTMCell(num_units=8)
+        _, state = tf.nn.dynamic_rnn(cell, X, dtype=tf.float32)
+        logits = tf.layers.dense(state.h, 3)
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+            labels=y, logits=logits))
+        train = tf.train.AdamOptimizer(0.05).minimize(loss)
+        rng = np.random.RandomState(1)
+        return [loss, train], {X: rng.randn(5, 6, 4).astype(np.float32),
+                               y: rng.randint(0, 3, 5).astype(np.int32)}
+    got, plan, _ = run("opencl", build, runs=4)
+    want, _, _ = run("numpy", build, runs=4)
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-5)
+    assert host_steps(plan) == []
+
+
+def test_scan_map_fn_and_tensor_arrays_unroll_with_their_gradients():
+    def build():
+        x = tf.placeholder(tf.float32, [5, 3])
+        sums = tf.scan(lambda acc, v: acc * 0.5 + tf.tanh(v), x)
+        squares = tf.map_fn(lambda v: v * v, x)
+        ta = tf.TensorArray(tf.float32, size=5)
+        _, ta = tf.while_loop(lambda i, a: i < 5,
+                              lambda i, a: (i + 1, a.write(i, x[i] * tf.cast(i, tf.float32))),
+                              [0, ta])
+        stacked, size, third = ta.stack(), ta.size(), ta.read(2)
+        loss = tf.reduce_sum(sums * sums) + tf.reduce_sum(squares) + tf.reduce_sum(stacked)
+        return [sums, squares, stacked, size, third, tf.gradients(loss, x)[0]], \
+            {x: np.random.RandomState(2).randn(5, 3).astype(np.float32)}
+    got, plan, plans_run = run("opencl", build)
+    want, _, _ = run("numpy", build)
+    assert_same(got, want)
+    assert host_steps(plan) == [] and plans_run == 1
+
+
+def test_nested_counted_loops_unroll_with_their_gradient():
+    def build():
+        x = tf.placeholder(tf.float64, [2])
+
+        def outer(i, y):
+            _, z = tf.while_loop(lambda j, z: j < 3, lambda j, z: (j + 1, tf.sin(z) + y),
+                                 [0, y])
+            return i + 1, z * 0.5
+        _, y = tf.while_loop(lambda i, y: i < 4, outer, [0, x])
+        return [y, tf.gradients(tf.reduce_sum(y), x)[0]], {x: np.array([0.3, -0.8])}
+    got, plan, _ = run("opencl", build)
+    want, _, _ = run("numpy", build)
+    assert_same(got, want, rtol=1e-12, atol=1e-12)
+    assert host_steps(plan) == []
+
+
+def loops_on_the_host():
+    x = tf.placeholder(tf.float32, [3])
+    doubled = tf.while_loop(lambda v: tf.reduce_sum(v) < 100.0, lambda v: v * 2.0, [x])
+    noisy = tf.while_loop(lambda i, v: i < 4,
+                          lambda i, v: (i + 1, v + tf.random_uniform([3], seed=1)), [0, x])[1]
+    counted = tf.while_loop(lambda i, v: i < 4, lambda i, v: (i + 1, tf.sin(v) * 1.5), [0, x])[1]
+    loss = tf.reduce_sum(doubled * counted)
+    return [doubled, noisy, counted, tf.gradients(loss, x)[0]], \
+        {x: np.array([0.5, 1.0, 2.0], np.float32)}
+
+
+def test_loops_it_cannot_unroll_run_on_the_host():
+    """A data-dependent condition, random draws in the body: the host loop, one step at
+    a time; a counted loop beside them is still unrolled."""
+    got, plan, _ = run("opencl", loops_on_the_host)
+    want, _, _ = run("numpy", loops_on_the_host)
+    assert_same([got[0], got[2], got[3]], [want[0], want[2], want[3]])
+    assert sorted(host_steps(plan)) == ["While", "While", "WhileGrad"]
+
+
+def test_a_loop_longer_than_the_budget_runs_on_the_host(monkeypatch):
+    unrolled, plan, _ = run("opencl", rnn_with_gradients)
+    assert host_steps(plan) == []
+    monkeypatch.setattr(lower_loop, "MAX_OPS", 10)
+    stepped, plan, plans_run = run("opencl", rnn_with_gradients)
+    assert "While" in host_steps(plan) and plans_run > 1
+    assert_same(stepped, unrolled)
+
+
+def test_an_error_inside_an_unrolled_loop_is_tfs_and_changes_nothing():
+    """Writing one TensorArray index twice is refused at run time (by the host, which
+    gets the array's elements); the session goes on working."""
+    x = tf.placeholder(tf.float32, [2])
+    v = tf.Variable([1.0, 2.0])
+    ta = tf.TensorArray(tf.float32, size=3)
+    _, ta = tf.while_loop(lambda i, a: i < 2, lambda i, a: (i + 1, a.write(0, x * v)), [0, ta])
+    bad = ta.stack()
+    update = tf.assign_add(v, [1.0, 1.0])
+    with tf.Session(device="opencl") as sess:
+        sess.run(tf.global_variables_initializer())
+        with pytest.raises(InvalidArgumentError, match="Could not write to TensorArray index 0 "
+                                                       "because it has already been written"):
+            sess.run([bad, update], {x: [1.0, 1.0]})
+        np.testing.assert_array_equal(sess.run(v), [1.0, 2.0])
+        np.testing.assert_array_equal(sess.run(x * v, {x: [3.0, 3.0]}), [3.0, 6.0])
+
+
+def test_float_sums_keep_small_terms():
+    """Device sums add in interleaved partial sums: after a large first term, a single
+    running float32 sum would drop every 1e-8 (1 + 1e-8 rounds to 1)."""
+    n = 8000
+    values = np.full(n, 1e-8, np.float32)
+    values[0] = 1.0
+    x = tf.placeholder(tf.float32, [n])
+    with tf.Session(device="opencl") as sess:
+        got = sess.run(tf.reduce_sum(x), {x: values})
+    exact = 1.0 + (n - 1) * 1e-8
+    running = np.float32(0)
+    for v in values[:100]:   # (the running sum is stuck at 1 from the first term on)
+        running = np.float32(running + v)
+    assert running == 1.0
+    assert abs(got - exact) < 0.2 * abs(running - exact)

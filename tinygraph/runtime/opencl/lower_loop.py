@@ -1,0 +1,195 @@
+"""While loops in an OpenCL plan, unrolled while planning. A loop whose trip count the
+plan can compute (a counted loop, `i < n` with n known from the feeds' shapes: every
+dynamic RNN) has its body lowered once per iteration, each time with that iteration's
+counter as a constant, so TensorArray reads and writes become plain slots
+(lower_tensor_array.py) and a run enqueues every step without waiting for the device.
+The gradient loop (WhileGrad) is unrolled backwards over the same iterations and takes
+what each forward step computed instead of computing it again.
+
+A loop the plan cannot unroll (a condition that depends on data, random ops in its
+body, more steps than MAX_OPS allows, a shape its invariant forbids) runs on the host,
+one step at a time, as before (control_flow.While.compute)."""
+import numpy as np
+
+from ...compiler.prune import ops_to_run
+from ...framework import dtypes
+from ...framework.registry import get_op_def
+from ...ops.control_flow import _differentiable_positions
+from .lower_tensor_array import PlanGrads, PlanRecord, as_grads, sum_terms
+from .lowerings import planned_rule
+
+# Body ops times iterations a loop may unroll into (its gradient: three times as many).
+# Beyond it the plan would take seconds to build and hold a launch per op and step.
+MAX_OPS = 10000
+_STATEFUL_OK = {"While", "WhileGrad"}   # (unrolled in turn, or run on the host)
+
+
+class _Abort(Exception):
+    """The loop cannot be unrolled after all: the plan forgets what it added."""
+
+
+class _Iteration:
+    """One forward step: its inputs, what it recorded (stateful ops' outputs) and every
+    tensor its body computed, each as (tensor, source, shape, host value)."""
+
+    def __init__(self, inputs, recorded, computed):
+        self.inputs, self.recorded_known, self.computed = inputs, recorded, computed
+
+    @property
+    def values(self):
+        return [k[1] for k in self.inputs]
+
+    @property
+    def recorded(self):
+        return [k[1] for k in self.recorded_known]
+
+
+def _steps(fetches, fed):
+    steps = [op for op in ops_to_run([t.op for t in fetches], fed)
+             if not (op.outputs and all(t in fed for t in op.outputs))]
+    if any(get_op_def(op.type).stateful and op.type not in _STATEFUL_OK for op in steps):
+        return None   # random draws must differ per step: the host loop's streams do that
+    return steps
+
+
+def _counts(steps, fetches):
+    counts = {}
+    for t in [t for op in steps for t in op.inputs] + list(fetches):
+        counts[t] = counts.get(t, 0) + 1
+    return counts
+
+
+def _fits(shape, invariant):
+    dims = invariant.as_list() if invariant.ndims is not None else None
+    return shape is not None and (dims is None or len(dims) == len(shape) and all(
+        d is None or d == s for d, s in zip(dims, shape)))
+
+
+def _unrolled(b, steps, fetches, run):
+    """Plans `run()` (which lowers the steps once per iteration); on _Abort the plan is
+    as before and the result False."""
+    snapshot = b.snapshot()
+    b.consumers.update(_counts(steps, fetches))
+    b.loop_results.update(fetches)
+    try:
+        return run()
+    except _Abort:
+        b.restore(snapshot)
+        return False
+
+
+def _set(b, t, known):
+    source, shape, value = known
+    b.sources[t], b.info.shapes[t] = source, shape
+    if value is None:
+        b.info.values.pop(t, None)
+    else:
+        b.info.values[t] = value
+
+
+@planned_rule("While")
+def _while(b, op):
+    a = op.attrs
+    n = len(a["inputs"])
+    outer = [b.known(t, op)[1:] for t in op.inputs]
+    try:
+        trips = a["trip_count"]([k[2] for k in outer[:n]], [k[2] for k in outer[n:]]) \
+            if a["trip_count"] else None
+    except TypeError:   # (a limit known only at run time)
+        trips = None
+    feeds = a["inputs"] + a["captured"]
+    fetches = a["outputs"] + a["recorded"]
+    steps = _steps(fetches, set(feeds)) if trips is not None else None
+    if steps is None or trips * len(steps) > MAX_OPS:
+        return False
+
+    def run():
+        values, iterations = outer[:n], []
+        for _ in range(trips):
+            known = [(t,) + k for t, k in zip(feeds, values + outer[n:])]
+            b.lower_ops(steps, known)
+            out = [b.known(t, op)[1:] for t in fetches]
+            if not all(_fits(k[1], s) for k, s in zip(out, a["shapes"])):
+                raise _Abort   # (the host run reports the loop variable's shape)
+            computed = [(t, b.sources[t], b.info.shapes.get(t), b.info.values.get(t))
+                        for step in steps for t in step.outputs if t in b.sources]
+            iterations.append(_Iteration(known[:n], [(t,) + k for t, k in zip(
+                a["recorded"], out[n:])], computed))
+            values = out[:n]
+        for t, k in zip(op.outputs, values):
+            _set(b, t, k)
+        record = PlanRecord(iterations, [k[0] for k in values])
+        record.finals_known = values
+        b.sources[op.outputs[n]] = record
+    return _unrolled(b, steps, fetches, run)
+
+
+def _zeros(t, shape):
+    if t.dtype == dtypes.variant:
+        return PlanGrads(), (), None
+    if shape is None:
+        raise _Abort
+    zeros = np.zeros(shape, t.dtype.as_numpy_dtype)
+    return zeros, shape, zeros
+
+
+@planned_rule("WhileGrad")
+def _while_grad(b, op):
+    fa = op.attrs["forward"].attrs
+    grad, record = fa["gradient"], b.sources.get(op.inputs[0])
+    if not isinstance(record, PlanRecord):
+        return False
+    m = len(fa["captured"])
+    captured = [b.known(t, op)[1:] for t in op.inputs[1:1 + m]]
+    vars_, caps = _differentiable_positions(fa)
+    wanted = [b.consumers.get(t, 0) > 0 or t in b.fetch_set for t in op.outputs]
+    fetches, present = grad.fetches([True] * len(vars_) + wanted[len(vars_):])
+    given = iter(op.inputs[1 + m:])
+    g_vars = [b.known(next(given), op)[1:] if g else None for g in op.attrs["given"]]
+    iterations = record.iterations
+    first = [k[1:] for k in iterations[0].inputs] if iterations else record.finals_known
+    like = [(fa["inputs"][i], first[i]) for i in vars_] + \
+        [(fa["captured"][j], captured[j]) for j in caps]
+    steps = []
+    if iterations and fetches:
+        fed = set(fa["inputs"] + fa["captured"] + fa["recorded"] + grad.grad_ys)
+        steps = _steps(fetches, fed | {k[0] for k in iterations[0].computed})
+        if steps is None or len(iterations) * len(steps) > 3 * MAX_OPS:
+            return False
+
+    def run():
+        nonlocal g_vars
+        g_caps = [[] for _ in caps]
+        for it in reversed(iterations if fetches else []):
+            ys = [g if g is not None else _zeros(t, k[1])
+                  for g, (t, k) in zip(g_vars, like[:len(vars_)])]
+            known = it.computed + it.inputs + it.recorded_known + \
+                [(t,) + k for t, k in zip(fa["captured"], captured)] + \
+                [(t,) + k for t, k in zip(grad.grad_ys, ys)]
+            b.lower_ops(steps, known)
+            out = iter([b.known(t, op)[1:] for t in fetches])
+            grads = [next(out) if p else None for p in present]
+            g_vars = grads[:len(vars_)]
+            for terms, g in zip(g_caps, grads[len(vars_):]):
+                if g is not None:
+                    terms.append(g[0])
+        totals = [_total(b, t, k, terms) for (t, k), terms in zip(like[len(vars_):], g_caps)]
+        for out, g, (t, k) in zip(op.outputs, g_vars + totals, like):
+            _set(b, out, g if g is not None else _zeros(t, k[1]))
+    return _unrolled(b, steps, fetches, run)
+
+
+def _total(b, t, like, terms):
+    """The sum over the iterations of a captured tensor's gradient, or None (zero)."""
+    if not terms:
+        return None
+    if t.dtype == dtypes.variant:
+        total = PlanGrads()
+        for g in map(as_grads, terms):
+            if g is None:
+                raise _Abort
+            total = total.plus(g)
+        return total, (), None
+    if like[1] is None:
+        raise _Abort
+    return sum_terms(b, terms, like[1], t.dtype), like[1], None

@@ -1,0 +1,366 @@
+"""TensorArrays in an OpenCL plan. When an array's indices are known while planning
+(constants, an unrolled loop's counter: see lower_loop.py), the plan knows which slot
+holds each element, so no op on the array runs on the host: a write makes the written
+value's slot the element, a read is that slot, a scatter's elements are rows of its value
+(copied out when read), a gather copies the elements into one buffer, and a flow's
+gradient is a list of terms per index, summed where read. Anything else (an index known
+only at run time, an error TF reports at run time) runs on the host, which gets the
+array as the host value its numpy ops expect (to_host)."""
+import numpy as np
+
+from ...compiler import codegen
+from ...ops.subgraphs import unbox, variant
+from ...ops.tensor_array_values import ElementGrads, Elements, _Log
+from .lower_array import _copy, _strides
+from .lowerings import planned_rule
+from .units import HostFunction, Slot
+
+
+class PlanArray:
+    """A flow's value while planning: index -> the element's source (a Slot, a host
+    array, or a _Row), the size and the element shape so far."""
+
+    def __init__(self, info, size, shape, elements):
+        self.info, self.size, self.shape, self.elements = info, size, shape, elements
+
+    def plan_signature(self):
+        return self.shape
+
+
+class PlanGrads:
+    """A flow's gradient while planning: index -> the terms of that element's gradient."""
+
+    def __init__(self, terms=None):
+        self.terms = terms or {}
+
+    def plus(self, other):
+        terms = {i: list(v) for i, v in self.terms.items()}
+        for i, v in other.terms.items():
+            terms.setdefault(i, []).extend(v)
+        return PlanGrads(terms)
+
+
+class PlanRecord:
+    """A loop's record while planning (lower_loop.py): per iteration, its inputs, the
+    values it recorded, and what its body computed (for the gradient to reuse)."""
+
+    def __init__(self, iterations, finals):
+        self.iterations, self.finals = iterations, finals
+
+
+class _Row:
+    """Row k of a slot, copied into a slot of its own the first time it is read."""
+
+    def __init__(self, slot, k):
+        self.slot, self.k, self.copy = slot, k, None
+
+    @property
+    def shape(self):
+        return self.slot.shape[1:]
+
+
+def is_planned(source):
+    return isinstance(source, (PlanArray, PlanGrads, PlanRecord))
+
+
+# ---------------------------------------------------------------- sources
+def element(b, e):
+    """An element's source as a Slot or host array."""
+    if isinstance(e, _Row):
+        if e.copy is None:
+            e.copy = Slot(e.shape, e.slot.dtype)
+            st = _strides(e.shape)
+            _copy(b, e.copy, e.slot, e.shape, 0, st, e.k * e.copy.size, st)
+        return e.copy
+    return e
+
+
+def _shape(source):
+    return source.shape if isinstance(source, (Slot, _Row)) else np.shape(source)
+
+
+def _index(b, t):
+    value = b.host_value(t)
+    return None if value is None or np.ndim(value) else int(value)
+
+
+def _indices(b, t):
+    value = b.host_value(t)
+    return None if value is None or np.ndim(value) != 1 else [int(i) for i in value]
+
+
+def _array(b, t):
+    source = b.sources.get(t)
+    if isinstance(source, PlanArray):
+        return source
+    value = unbox(source) if isinstance(source, np.ndarray) else None
+    if isinstance(value, Elements):   # folded: an empty array, or constants written
+        items = {i: value.get(i) for i in value.log.pos}
+        return PlanArray(value.info, value.size, value.shape,
+                         {i: v for i, v in items.items() if v is not None})
+    return None
+
+
+def _grads(b, t):
+    return as_grads(b.sources.get(t))
+
+
+def as_grads(source):
+    """A flow gradient's source as PlanGrads (None if it is not known while planning)."""
+    if isinstance(source, PlanGrads):
+        return source
+    if isinstance(source, np.ndarray) and source.dtype == object:
+        value = unbox(source)
+        if value is None:
+            return PlanGrads()
+        if isinstance(value, ElementGrads):
+            return PlanGrads({i: [v] for i, v in value.items().items()})
+    return None
+
+
+def _value(b, t, op):
+    """t's value as an element: a Slot or a host array (None if neither)."""
+    source = b.value_of(t, op)
+    return source if isinstance(source, (Slot, np.ndarray)) else None
+
+
+def _fits(shape, dims):
+    return shape is None or len(shape) == len(dims) and \
+        all(s is None or s == d for s, d in zip(shape, dims))
+
+
+def sum_terms(b, terms, shape, dtype):
+    """The sum of gradient terms (Slots, host arrays, _Rows) as one source."""
+    terms = [element(b, e) for e in terms]
+    host = [v for v in terms if isinstance(v, np.ndarray)]
+    slots = [v for v in terms if isinstance(v, Slot)]
+    if host:   # (zeros mostly: a gradient nothing flowed into)
+        total = sum(host[1:], host[0])
+        if np.any(total):
+            slots.append(b.slot_of_value(np.asarray(total, dtype.as_numpy_dtype), dtype))
+    if not slots:
+        return np.zeros(shape, dtype.as_numpy_dtype)
+    ctype = codegen.c_type(dtype)
+    while len(slots) > 1:   # in order (as the host adds), at most 16 terms per kernel
+        group, slots = slots[:16], slots[16:]
+        out = Slot(shape, dtype)
+        name = f"sum_{len(b.units)}"
+        source = codegen.fused_elementwise(
+            name, [(ctype, " + ".join(f"l{k}" for k in range(len(group))))],
+            [(ctype, s.shape) for s in group], shape, ctype)
+        if out.size:
+            b.launch(source, name, [out] + group, (out.size,))
+        slots.insert(0, out)
+    return slots[0]
+
+
+# ---------------------------------------------------------------- the array's ops
+@planned_rule("TensorArrayWriteV3")
+def _write(b, op):
+    flow, i = _array(b, op.inputs[3]), _index(b, op.inputs[1])
+    value = _value(b, op.inputs[2], op)
+    if flow is None or i is None or value is None:
+        return False
+    return _written(b, op, flow, [(i, value)])
+
+
+@planned_rule("TensorArrayScatterV3")
+def _scatter(b, op):
+    flow, indices = _array(b, op.inputs[3]), _indices(b, op.inputs[1])
+    value = _value(b, op.inputs[2], op)
+    if flow is None or indices is None or value is None or not _shape(value) or \
+            len(indices) != _shape(value)[0]:
+        return False
+    rows = [value[k] if isinstance(value, np.ndarray) else _Row(value, k)
+            for k in range(len(indices))]
+    return _written(b, op, flow, list(zip(indices, rows)))
+
+
+def _written(b, op, flow, pairs):
+    """The flow after writing (index, element) pairs, or False for a write TF refuses
+    (left to the host, which raises TF's error)."""
+    info, size, shape = flow.info, flow.size, flow.shape
+    elements = dict(flow.elements)
+    for i, e in pairs:
+        if i < 0 or i >= size and not info.dynamic or i in elements or \
+                not _fits(shape, _shape(e)):
+            return False
+        elements[i] = e
+        shape = tuple(_shape(e)) if info.identical else shape
+        size = max(size, i + 1)
+    b.sources[op.outputs[0]] = PlanArray(info, size, shape, elements)
+
+
+@planned_rule("TensorArrayReadV3")
+def _read(b, op):
+    flow, i = _array(b, op.inputs[2]), _index(b, op.inputs[1])
+    if flow is None or i is None or not 0 <= i < flow.size:
+        return False
+    e = flow.elements.get(i)
+    if e is None:
+        if flow.shape is None or None in flow.shape:
+            return False
+        e = np.zeros(flow.shape, flow.info.dtype)
+    b.sources[op.outputs[0]] = element(b, e)
+
+
+@planned_rule("TensorArrayGatherV3")
+def _gather(b, op):
+    flow, indices = _array(b, op.inputs[2]), _indices(b, op.inputs[1])
+    if flow is None or not indices or any(not 0 <= i < flow.size for i in indices):
+        return False
+    rows = [flow.elements.get(i) for i in indices]
+    if any(r is None for r in rows) or len({tuple(_shape(r)) for r in rows}) != 1:
+        return False
+    _stack(b, op.outputs[0], rows, op.outputs[0].dtype)
+
+
+def _stack(b, t, rows, dtype):
+    """t = the rows stacked: the rows' own slot when they are all of one, in order."""
+    first = rows[0]
+    if all(isinstance(r, _Row) and r.slot is first.slot and r.k == k
+           for k, r in enumerate(rows)) and len(rows) == first.slot.shape[0]:
+        b.sources[t] = first.slot
+        return
+    shape = tuple(_shape(first))
+    out = Slot((len(rows),) + shape, dtype)
+    b.sources[t] = out
+    st, n = _strides(shape), int(np.prod(shape))
+    for k, r in enumerate(rows):
+        src, base = (r.slot, r.k * n) if isinstance(r, _Row) else \
+            (r if isinstance(r, Slot) else b.slot_of_value(r, dtype), 0)
+        _copy(b, out, src, shape, k * n, st, base, st)
+
+
+@planned_rule("TensorArraySizeV3")
+def _size(b, op):
+    flow = _array(b, op.inputs[1])
+    if flow is None:
+        return False
+    size = np.int32(flow.size)
+    b.sources[op.outputs[0]] = b.info.values[op.outputs[0]] = np.asarray(size)
+
+
+# ---------------------------------------------------------------- gradients
+@planned_rule("TensorArrayGradWrite")
+def _grad_write(b, op):
+    i, dy = _index(b, op.inputs[0]), _value(b, op.inputs[1], op)
+    if i is None or dy is None:
+        return False
+    b.sources[op.outputs[0]] = PlanGrads({i: [dy]})
+
+
+@planned_rule("TensorArrayGradScatter")
+def _grad_scatter(b, op):
+    indices, dy = _indices(b, op.inputs[0]), _value(b, op.inputs[1], op)
+    if indices is None or dy is None or not _shape(dy) or len(indices) != _shape(dy)[0]:
+        return False
+    terms = {}
+    for k, i in enumerate(indices):
+        terms.setdefault(i, []).append(dy[k] if isinstance(dy, np.ndarray) else _Row(dy, k))
+    b.sources[op.outputs[0]] = PlanGrads(terms)
+
+
+@planned_rule("ZerosLike")
+def _zeros_like(b, op):
+    """Zeros: a flow's zero gradient, or a constant once the shape is known (autodiff
+    makes one for each loop output nothing differentiates)."""
+    x, out = op.inputs[0], op.outputs[0]
+    if is_planned(b.sources.get(x)):
+        b.sources[out] = PlanGrads()
+    elif b.shape(x) is not None and codegen.c_type(x.dtype) is not None:
+        b.sources[out] = b.info.values[out] = np.zeros(b.shape(x), x.dtype.as_numpy_dtype)
+    else:
+        return False
+
+
+@planned_rule("VariantAddN")
+def _variant_add(b, op):
+    parts = [_grads(b, t) for t in op.inputs]
+    if any(p is None for p in parts):
+        return False
+    total = PlanGrads()
+    for p in parts:
+        total = total.plus(p)
+    b.sources[op.outputs[0]] = total
+
+
+def _shape_value(b, t):
+    value = b.host_value(t)
+    return None if value is None else tuple(int(d) for d in np.ravel(value))
+
+
+@planned_rule("TensorArrayGradRead")
+def _grad_read(b, op):
+    grads, i, shape = _grads(b, op.inputs[0]), _index(b, op.inputs[1]), \
+        _shape_value(b, op.inputs[2])
+    if grads is None or i is None or shape is None:
+        return False
+    terms = grads.terms.get(i, [])
+    if any(tuple(_shape(e)) != shape for e in terms):
+        return False
+    b.sources[op.outputs[0]] = sum_terms(b, terms, shape, op.outputs[0].dtype)
+
+
+@planned_rule("TensorArrayGradGather")
+def _grad_gather(b, op):
+    grads, indices = _grads(b, op.inputs[0]), _indices(b, op.inputs[1])
+    shape = _shape_value(b, op.inputs[2])
+    if grads is None or indices is None or shape is None or not shape or \
+            len(indices) != shape[0] or any(tuple(_shape(e)) != shape[1:]
+                                            for v in grads.terms.values() for e in v):
+        return False
+    dtype = op.outputs[0].dtype
+    rows = []
+    for i in indices:
+        terms = grads.terms.get(i, [])
+        rows.append(terms[0] if len(terms) == 1 else sum_terms(b, terms, shape[1:], dtype))
+    if not rows:
+        return False
+    _stack(b, op.outputs[0], rows, dtype)
+
+
+# ---------------------------------------------------------------- to the host
+def to_host(b, source):
+    """A host slot holding `source` (a PlanArray, PlanGrads or PlanRecord) as the host
+    ops' values (Elements, ElementGrads, a loop's history), read from its slots, each
+    slot once (the arrays of a loop's iterations share their elements)."""
+    leaves = {}   # slot -> its position among the unit's inputs
+
+    def collect(v):   # -> a function rebuilding v from the leaves' values
+        if isinstance(v, _Row):
+            whole, k = collect(v.slot), v.k
+            return lambda values: whole(values)[k]
+        if isinstance(v, Slot):
+            k = leaves.setdefault(v, len(leaves))
+            return lambda values: values[k]
+        if isinstance(v, PlanArray):
+            parts = [(i, collect(e)) for i, e in sorted(v.elements.items())]
+            info, size, shape = v.info, v.size, v.shape
+            return lambda values: variant(Elements(info, _Log(), 0, size, shape).written(
+                [(i, np.asarray(f(values))) for i, f in parts], size, shape))
+        if isinstance(v, PlanGrads):
+            parts = [(i, [collect(e) for e in terms]) for i, terms in v.terms.items()]
+
+            def grads(values):
+                items = {i: sum(f(values) for f in fs) for i, fs in parts}
+                return variant(ElementGrads(items) if items else None)
+            return grads
+        if isinstance(v, PlanRecord):
+            history = [(collect(it.values), collect(it.recorded)) for it in v.iterations]
+            finals = collect(v.finals)
+            return lambda values: variant(([(f(values), g(values)) for f, g in history],
+                                           finals(values)))
+        if isinstance(v, list):
+            fs = [collect(x) for x in v]
+            return lambda values: [f(values) for f in fs]
+        return lambda values: v   # a host value
+    build = collect(source)
+    out = Slot((), _variant_dtype(), "host")
+    b.units.append(HostFunction(lambda values: [build(values)], list(leaves), [out]))
+    return out
+
+
+def _variant_dtype():
+    from ...framework import dtypes
+    return dtypes.variant
