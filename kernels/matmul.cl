@@ -5,11 +5,13 @@
 // means one A (B) serves every product of the batch.
 //
 // CPU devices (MM_CPU): pack_b copies op(B) into column panels Bp[batch][jb][K][NR],
-// zero-padded past N. mm_cpu gives each work-item one MR x NR block of C held in MR*NV
-// vector registers over the whole of K: per k it loads NV vectors from the B panel
-// (contiguous) and broadcasts MR scalars of A. reqd_work_group_size(1,1,1) keeps PoCL
-// from vectorizing across work-items on top of the explicit vectors. pack_a only
-// re-strides A when its rows would collide in the cache.
+// zero-padded past N; that layout depends on N, K, TB, VW, NV and the batch count only
+// (not on M or A), so a plan packs a B once for every mm_cpu of that layout reading it.
+// mm_cpu gives each work-item one MR x NR block of C held in MR*NV vector registers
+// over the whole of K: per k it loads NV vectors from the B panel (contiguous) and
+// broadcasts MR scalars of A. reqd_work_group_size(1,1,1) keeps PoCL from vectorizing
+// across work-items on top of the explicit vectors. pack_a only re-strides A when its
+// rows would collide in the cache.
 //
 // GPU devices (MM_GPU): mm_gpu, local-memory tiles of TM x TN with TK-deep slices of
 // op(A) and op(B); each work-item of a (TN/WN, TM/WM) group computes WM x WN outputs.

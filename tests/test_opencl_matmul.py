@@ -190,3 +190,55 @@ def test_programs_and_kernels_built_once(dc):
     opts = "-D M=20 -D N=30 -D K=40"
     assert build_program(dc.context, kernel_source() + "\n", opts) is \
         build_program(dc.context, kernel_source() + "\n", opts)
+
+
+def buffer(dc, array):
+    return cl.Buffer(dc.context, cl.mem_flags.READ_ONLY | cl.mem_flags.COPY_HOST_PTR,
+                     hostbuf=np.ascontiguousarray(array, np.float32))
+
+
+@pytest.mark.parametrize("vw", [None, 4])
+@pytest.mark.parametrize("N,K,tb,batch", [
+    (13, 21, False, 1), (40, 130, True, 1), (16, 64, False, 1), (35, 19, False, 3),
+    (35, 19, True, 3)])
+def test_one_packed_b_read_by_matmuls_of_any_m(dc, monkeypatch, vw, N, K, tb, batch):
+    """PackB packs op(B) once; Matmuls of other M, with A transposed or not (and A
+    re-strided or not), read that copy: the packed layout does not depend on them."""
+    if vw:
+        config = matmul_module.cpu_config
+        monkeypatch.setattr(matmul_module, "cpu_config", lambda *args: {
+            **config(*args), "VW": vw, "NV": 1 if args[2] <= vw else 2, "MR": min(6, args[1])})
+    first = Matmul(dc.context, dc.device, 5, N, K, False, tb, batch, kernel="cpu")
+    _, b = operands(5, N, K, False, tb, batch, seed=1)
+    packed = cl.Buffer(dc.context, cl.mem_flags.READ_WRITE, 4 * first.packed_b_size)
+    # B 3 elements into its buffer, NaN around it: a pack reading outside B shows
+    matmul_module.PackB(first).enqueue(
+        dc.queue, buffer(dc, np.concatenate([[np.nan] * 3, b.ravel(), [np.nan]])), packed, 3)
+    for M, ta in [(1, False), (7, True), (29, False), (130, True)]:
+        mm = Matmul(dc.context, dc.device, M, N, K, ta, tb, batch, kernel="cpu",
+                    packed_b=True)
+        assert mm.pack_layout == first.pack_layout and mm.packed_b_size == first.packed_b_size
+        a, _ = operands(M, N, K, ta, tb, batch, seed=M)
+        C = cl.Buffer(dc.context, cl.mem_flags.READ_WRITE, 4 * batch * M * N)
+        mm.enqueue(dc.queue, buffer(dc, np.concatenate([[np.nan], a.ravel()])), packed, C,
+                   a_offset=1)
+        got = np.empty((batch, M, N), np.float32)
+        cl.enqueue_copy(dc.queue, got, C)
+        check(got, a, b, ta, tb)
+
+
+def test_packed_b_is_for_the_cpu_kernel(dc):
+    with pytest.raises(ValueError, match="packed_b"):
+        Matmul(dc.context, dc.device, 4, 5, 6, kernel="gpu", packed_b=True)
+    with pytest.raises(ValueError, match="unpacked"):
+        matmul_module.PackB(Matmul(dc.context, dc.device, 4, 5, 6, kernel="gpu"))
+    mm = Matmul(dc.context, dc.device, 4, 5, 6, kernel="cpu", packed_b=True)
+    a = buffer(dc, np.ones(24))
+    with pytest.raises(ValueError, match="offset"):
+        mm.enqueue(dc.queue, a, a, a, b_offset=1)
+    # layouts differ with what the packed panels hold
+    key = Matmul(dc.context, dc.device, 4, 5, 6, kernel="cpu").pack_layout
+    for other in [(4, 6, 6, False), (4, 5, 7, False), (4, 5, 6, True)]:
+        M, N, K, tb = other
+        assert Matmul(dc.context, dc.device, M, N, K, False, tb, kernel="cpu").pack_layout \
+            != key

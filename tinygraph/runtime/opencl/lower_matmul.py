@@ -1,6 +1,10 @@
 """Matmul lowering: float32 through matmul.Matmul (kernels/matmul.cl: packed operands and
 register blocks for CPU devices, local-memory tiles for GPUs); float64 and integers
-through a simple generated kernel, one output per work-item."""
+through a simple generated kernel, one output per work-item.
+
+On CPU devices a B that no unit of the plan writes (a variable's value as the run found
+it, a constant, a feed) is packed once per layout: an unrolled RNN's 28 steps read one
+packed copy of the weights instead of packing them 28 times, a launch each."""
 import numpy as np
 
 from ...compiler import codegen
@@ -45,10 +49,32 @@ def matmul_units(b, op):
     b.launch(source, name, [out, A, B], (out.size,))
 
 
+# Slot kinds whose buffer no unit writes during a run: a variable's update goes to a new
+# "varwrite" slot (plan.write_variable), constants are uploaded with the plan, feeds
+# before the first unit. (A temporary's buffer may be written by in-place units.)
+_UNWRITTEN = ("var", "const", "feed")
+
+
 def _float32_matmul(b, out, A, B, M, N, K, ta, tb, n_batch):
-    from .matmul import Matmul
-    from .units import CallUnit
+    from .matmul import Matmul, PackB
+    from .units import CallUnit, Slot
     kernel = "cpu" if b.device.is_cpu else "gpu"
     runner = Matmul(b.device.context, b.device.device, M, N, K, ta, tb, batch=n_batch,
                     kernel=kernel)
+    root = B.root()
+    if runner.kind == "cpu" and root.kind in _UNWRITTEN:
+        # One packed copy per (B, layout), a temporary of the plan's: its lifetime runs
+        # from the pack to the last matmul that lists it.
+        packs = b.__dict__.setdefault("_packed_b", {})   # per plan builder
+        key = (root, runner.pack_layout)
+        packed, index, unit = packs.get(key, (None, -1, None))
+        # (Gone if the plan dropped the units since: a loop it could not unroll.)
+        if not 0 <= index < len(b.units) or b.units[index] is not unit:
+            packed = Slot((runner.packed_b_size,), out.dtype)
+            unit = CallUnit(PackB(runner), [B, packed])   # .enqueue(queue, b, bp)
+            packs[key] = packed, len(b.units), unit
+            b.units.append(unit)
+        runner = Matmul(b.device.context, b.device.device, M, N, K, ta, tb, batch=n_batch,
+                        kernel=kernel, packed_b=True)
+        B = packed
     b.units.append(CallUnit(runner, [A, B, out]))   # runner.enqueue(queue, a, b, c)

@@ -8,6 +8,8 @@ kernels/matmul.cl, compiled with the shape as constants (see the notes there):
   would collide in the cache), then one MR x NR block of C per work-item in vector
   registers over the whole of K.
 - other devices (GPUs): local-memory tiles, a small block of C per work-item.
+A plan packs a B that many products read (an RNN's weights) once: PackB packs it into a
+buffer of the plan's, and Matmuls built with packed_b=True read that instead of B.
 """
 import numpy as np
 import pyopencl as cl
@@ -77,7 +79,27 @@ def gpu_config(device):
             return dict(TM=tm, TN=tm, WM=wm, WN=wm, TK=tk)
 
 
-class Matmul:
+class _Shareable:
+    """Kernels (and scratch) made at the first enqueue(), or taken from an equal object
+    (same key) in a pool."""
+    _state = None
+
+    def share(self, pool):
+        """Use the state of an object with this key in `pool` (a dict the caller keeps),
+        or lend this one's."""
+        state = pool.get(self.key)
+        if state is None:
+            pool[self.key] = self._get_state()
+        elif self._state is None:
+            self._state = state
+
+    def _get_state(self):
+        if self._state is None:
+            self._state = self._new_state()
+        return self._state
+
+
+class Matmul(_Shareable):
     """C[M,N] = op(A) @ op(B) for float32 row-major buffers, op = transpose or not.
     Built once per (device, shape, transposes); enqueue() never waits on the host.
 
@@ -87,10 +109,13 @@ class Matmul:
     by identical Matmuls (share()). enqueue() orders each call after the previous one
     through them (event chaining), so one Matmul may serve any queue of its context, but
     calls run one after another. kernel="cpu" or "gpu" overrides the choice by device
-    type (tests run the GPU kernel on CPU devices)."""
+    type (tests run the GPU kernel on CPU devices).
+
+    packed_b (CPU kernel only): enqueue()'s b is op(B) already packed, by a PackB of a
+    Matmul with the same pack_layout, so this one launches no pack_b of its own."""
 
     def __init__(self, context, device, M, N, K, transpose_a=False, transpose_b=False,
-                 batch=1, *, shared_a=False, shared_b=False, kernel=None):
+                 batch=1, *, shared_a=False, shared_b=False, kernel=None, packed_b=False):
         for name, v in (("M", M), ("N", N), ("K", K), ("batch", batch)):
             if int(v) != v or v < 0:
                 raise ValueError(f"Matmul: {name} must be a non-negative integer, got {v!r}")
@@ -99,6 +124,7 @@ class Matmul:
         self.M, self.N, self.K, self.batch = int(M), int(N), int(K), int(batch)
         self.transpose_a, self.transpose_b = bool(transpose_a), bool(transpose_b)
         self.shared_a, self.shared_b = bool(shared_a), bool(shared_b)
+        self.packed_b = bool(packed_b)
         self.context, self.device = context, device
         self._state = None   # _State: kernels, scratch, the previous call's last event
         M, N, K = self.M, self.N, self.K
@@ -112,24 +138,29 @@ class Matmul:
         else:
             self.kind = "gpu"
             self.config = gpu_config(device)
+        if self.packed_b and self.kind == "gpu":
+            raise ValueError("Matmul: packed_b is for the CPU kernel only")
         # Everything the kernels and scratch sizes depend on.
         self.key = (context, device, self.kind, M, N, K, self.transpose_a,
-                    self.transpose_b, self.batch, self.shared_a, self.shared_b)
+                    self.transpose_b, self.batch, self.shared_a, self.shared_b, self.packed_b)
 
-    def share(self, pool):
-        """Use the kernels and scratch buffers of an identical Matmul in `pool` (a dict
-        the caller keeps), or lend this one's. Calls through them are chained, so this
-        is for Matmuls whose calls run one after another anyway (one plan's)."""
-        state = pool.get(self.key)
-        if state is None:
-            pool[self.key] = self._get_state()
-        elif self._state is None:
-            self._state = state
+    @property
+    def pack_layout(self):
+        """What op(B) packed for the CPU kernel depends on (pack_b in matmul.cl): B's
+        shape and transpose, the panel width NR = VW * NV, how many B's the batch has;
+        not M nor A. Matmuls with equal layouts can read one packed copy of a B."""
+        cfg = self.config
+        return (self.context, self.device, self.N, self.K, self.transpose_b,
+                1 if self.shared_b else self.batch, cfg["VW"], cfg["NV"])
 
-    def _get_state(self):
-        if self._state is None:
-            self._state = _State(self)
-        return self._state
+    @property
+    def packed_b_size(self):
+        """Floats in op(B) packed: whole panels of NR columns, each K deep."""
+        nr = self.config["VW"] * self.config["NV"]
+        return (1 if self.shared_b else self.batch) * _cdiv(self.N, nr) * nr * self.K
+
+    def _new_state(self):
+        return _State(self)
 
     @property
     def _mm(self):
@@ -137,7 +168,8 @@ class Matmul:
 
     def enqueue(self, queue, a, b, c, a_offset=0, b_offset=0, c_offset=0, wait_for=None):
         """Enqueue C = op(A) @ op(B) on `queue` after the events `wait_for`; a, b, c are
-        cl.Buffers, offsets are in elements. Returns the last cl.Event."""
+        cl.Buffers, offsets are in elements (b_offset 0 if b is packed). Returns the last
+        cl.Event."""
         st = self._get_state()
         wait = list(wait_for) if wait_for else []
         if st.last is not None:
@@ -151,15 +183,18 @@ class Matmul:
         elif self.kind == "cpu":
             enq = cl.enqueue_nd_range_kernel
             one = (1, 1, 1)
-            st.set(st.pack_b, st.bp, b, np.int32(b_offset))
-            ev = enq(queue, st.pack_b, st.grid_b, one, wait_for=wait or None)
-            deps = [ev]
+            if self.packed_b:
+                if b_offset:
+                    raise ValueError("Matmul: a packed B has no offset")
+                bp, deps = b, list(wait)
+            else:
+                bp, deps = st.bp, [st.pack.enqueue(queue, b, st.bp, b_offset, wait)]
             if st.pack_a is not None:
                 st.set(st.pack_a, st.ap, a, np.int32(a_offset))
                 deps.append(enq(queue, st.pack_a, st.grid_a, one, wait_for=wait or None))
                 a, a_offset = st.ap, 0
-            st.set(st.mm, c, a, st.bp, np.int32(a_offset), np.int32(c_offset))
-            ev = enq(queue, st.mm, st.grid, one, wait_for=deps)
+            st.set(st.mm, c, a, bp, np.int32(a_offset), np.int32(c_offset))
+            ev = enq(queue, st.mm, st.grid, one, wait_for=deps or None)
         else:
             st.set(st.mm, c, a, b, np.int32(a_offset), np.int32(b_offset),
                    np.int32(c_offset))
@@ -169,47 +204,41 @@ class Matmul:
         return ev
 
 
-class _State:
-    """A Matmul's kernels, scratch buffers (packed operands) and last event: what
-    identical Matmuls may share."""
+class PackB(_Shareable):
+    """Enqueues pack_b alone: op(B) for `mm` (a Matmul with the CPU kernel) packed into a
+    buffer of mm.packed_b_size floats, which Matmuls with mm's pack_layout built with
+    packed_b=True read. It keeps no scratch, so it orders no calls: the caller orders
+    the pack after earlier readers of that buffer and before the Matmuls reading it (a
+    plan's in-order queue does)."""
 
     def __init__(self, mm):
-        self.last = None    # the previous call's last event (scratch reuse)
+        if mm.kind != "cpu":
+            raise ValueError(f"PackB: the {mm.kind} kernel reads B unpacked")
+        self.mm = mm
+        self.key = ("pack_b",) + mm.pack_layout   # PackBs of one layout share a kernel
+
+    def _new_state(self):
+        return _Packer(self.mm, _program(self.mm))
+
+    def enqueue(self, queue, b, bp, b_offset=0, wait_for=None):
+        """Enqueue Bp = op(B) packed, b_offset elements into b. Returns the cl.Event."""
+        return self._get_state().enqueue(queue, b, bp, b_offset, wait_for)
+
+
+def _program(mm):
+    """The cl.Program of mm's kernels, with its shape and config as constants."""
+    defines = (f"-D M={mm.M} -D N={mm.N} -D K={mm.K} -D TA={int(mm.transpose_a)} "
+               f"-D TB={int(mm.transpose_b)} -D SA={int(mm.shared_a)} "
+               f"-D SB={int(mm.shared_b)} -D MM_{mm.kind.upper()} ")
+    options = defines + " ".join(f"-D {k}={v}" for k, v in mm.config.items())
+    return build_program(mm.context, kernel_source(), options + " -cl-mad-enable")
+
+
+class _Args:
+    """Sets kernel arguments, each call only those that changed since the last one."""
+
+    def __init__(self):
         self._args = {}     # kernel -> the arguments last set on it
-        if mm.kind not in ("cpu", "gpu"):
-            return
-        context, cfg, batch = mm.context, mm.config, mm.batch
-        M, N, K = mm.M, mm.N, mm.K
-        defines = (f"-D M={M} -D N={N} -D K={K} -D TA={int(mm.transpose_a)} "
-                   f"-D TB={int(mm.transpose_b)} -D SA={int(mm.shared_a)} "
-                   f"-D SB={int(mm.shared_b)}")
-        if mm.kind == "cpu":
-            opts = defines + " -D MM_CPU " + " ".join(f"-D {k}={v}" for k, v in cfg.items())
-            prg = build_program(context, kernel_source(), opts + " -cl-mad-enable")
-            nr = cfg["VW"] * cfg["NV"]
-            njb, nib = _cdiv(N, nr), _cdiv(M, cfg["MR"])
-            nb_a, nb_b = (1 if mm.shared_a else batch), (1 if mm.shared_b else batch)
-            self.pack_b = cl.Kernel(prg, "pack_b")
-            self.bp = cl.Buffer(context, cl.mem_flags.READ_WRITE, 4 * nb_b * njb * nr * K)
-            # PK = 64 k per work-item when B is transposed, else PR = 4 rows
-            self.grid_b = ((njb, _cdiv(K, 64), nb_b) if mm.transpose_b
-                           else (_cdiv(K, 4), 1, nb_b))
-            self.pack_a = self.ap = None
-            if cfg["PACK_A"]:   # PR = 4 rows of A per work-item
-                rows = K if mm.transpose_a else M
-                size = rows * cfg["LDA"] if cfg["PACK_A"] == 1 else nib * cfg["MR"] * K
-                self.pack_a = cl.Kernel(prg, "pack_a")
-                self.ap = cl.Buffer(context, cl.mem_flags.READ_WRITE, 4 * nb_a * size)
-                self.grid_a = (_cdiv(rows, 4), 1, nb_a)
-            self.mm = cl.Kernel(prg, "mm_cpu")
-            self.grid = (njb, nib, batch) if cfg["ORDER"] else (nib, njb, batch)
-        else:
-            opts = defines + " -D MM_GPU " + " ".join(f"-D {k}={v}" for k, v in cfg.items())
-            prg = build_program(context, kernel_source(), opts + " -cl-mad-enable")
-            self.mm = cl.Kernel(prg, "mm_gpu")
-            lx, ly = cfg["TN"] // cfg["WN"], cfg["TM"] // cfg["WM"]
-            self.local = (lx, ly, 1)
-            self.grid = (_cdiv(N, cfg["TN"]) * lx, _cdiv(M, cfg["TM"]) * ly, batch)
 
     def set(self, kernel, *args):
         last = self._args.get(kernel)
@@ -227,3 +256,56 @@ class _State:
                 else:
                     kernel.set_arg(index, new)
         self._args[kernel] = args
+
+
+class _Packer(_Args):
+    """The pack_b kernel of a CPU Matmul's program and its range."""
+
+    def __init__(self, mm, program):
+        super().__init__()
+        self.kernel = cl.Kernel(program, "pack_b")
+        nb_b = 1 if mm.shared_b else mm.batch
+        njb = _cdiv(mm.N, mm.config["VW"] * mm.config["NV"])
+        # PK = 64 k per work-item when B is transposed, else PR = 4 rows
+        self.grid = ((njb, _cdiv(mm.K, 64), nb_b) if mm.transpose_b
+                     else (_cdiv(mm.K, 4), 1, nb_b))
+
+    def enqueue(self, queue, b, bp, b_offset, wait_for):
+        self.set(self.kernel, bp, b, np.int32(b_offset))
+        return cl.enqueue_nd_range_kernel(queue, self.kernel, self.grid, (1, 1, 1),
+                                          wait_for=wait_for or None)
+
+
+class _State(_Args):
+    """A Matmul's kernels, scratch buffers (packed operands) and last event: what
+    identical Matmuls may share."""
+
+    def __init__(self, mm):
+        super().__init__()
+        self.last = None    # the previous call's last event (scratch reuse)
+        if mm.kind not in ("cpu", "gpu"):
+            return
+        context, cfg, batch = mm.context, mm.config, mm.batch
+        M, N, K = mm.M, mm.N, mm.K
+        prg = _program(mm)
+        if mm.kind == "cpu":
+            nib = _cdiv(M, cfg["MR"])
+            if not mm.packed_b:
+                self.pack = _Packer(mm, prg)
+                self.bp = cl.Buffer(context, cl.mem_flags.READ_WRITE, 4 * mm.packed_b_size)
+            self.pack_a = self.ap = None
+            if cfg["PACK_A"]:   # PR = 4 rows of A per work-item
+                rows = K if mm.transpose_a else M
+                size = rows * cfg["LDA"] if cfg["PACK_A"] == 1 else nib * cfg["MR"] * K
+                self.pack_a = cl.Kernel(prg, "pack_a")
+                nb_a = 1 if mm.shared_a else batch
+                self.ap = cl.Buffer(context, cl.mem_flags.READ_WRITE, 4 * nb_a * size)
+                self.grid_a = (_cdiv(rows, 4), 1, nb_a)
+            self.mm = cl.Kernel(prg, "mm_cpu")
+            njb = _cdiv(N, cfg["VW"] * cfg["NV"])
+            self.grid = (njb, nib, batch) if cfg["ORDER"] else (nib, njb, batch)
+        else:
+            self.mm = cl.Kernel(prg, "mm_gpu")
+            lx, ly = cfg["TN"] // cfg["WN"], cfg["TM"] // cfg["WM"]
+            self.local = (lx, ly, 1)
+            self.grid = (_cdiv(N, cfg["TN"]) * lx, _cdiv(M, cfg["TM"]) * ly, batch)
