@@ -127,11 +127,10 @@ def _assign_update(b, op):
     sign = "+" if op.type == "AssignAdd" else "-"
     ctype = codegen.c_type(out.dtype)
     kname = f"assign_update_{len(b.units)}"
-    src = codegen.fused_elementwise(kname, [(ctype, f"l0 {sign} l1")],
-                                    [(ctype, current.shape), (ctype, delta.shape)],
-                                    out.shape, ctype)
+    leaves = [(ctype, current.shape), (ctype, delta.shape)]
+    src = codegen.fused_elementwise(kname, [(ctype, f"l0 {sign} l1")], leaves, out.shape, ctype)
     if out.size:
-        b.launch(src, kname, [out, current, delta], (out.size,))
+        b.launch(src, kname, [out, current, delta], codegen.elementwise_grid(leaves, out.shape))
     b.write_variable(name, out)
     b.sources[op.outputs[0]] = out
 
@@ -140,8 +139,9 @@ def _copy(b, out, src):
     if out.size:
         ctype = codegen.c_type(out.dtype)
         kname = f"copy_{len(b.units)}"
-        b.launch(codegen.fused_elementwise(kname, [(ctype, "l0")], [(ctype, src.shape)],
-                                           out.shape, ctype), kname, [out, src], (out.size,))
+        leaves = [(ctype, src.shape)]
+        b.launch(codegen.fused_elementwise(kname, [(ctype, "l0")], leaves, out.shape, ctype),
+                 kname, [out, src], codegen.elementwise_grid(leaves, out.shape))
 
 
 @rule("NoOp")

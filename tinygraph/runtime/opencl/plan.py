@@ -239,10 +239,10 @@ class PlanBuilder:
         self.sources[t] = out
         if out.size:
             name = f"fused_{len(self.units)}_{group.op.type.lower()}"
-            source = codegen.fused_elementwise(
-                name, nodes, [(codegen.c_type(s.dtype), s.shape) for s in leaves],
-                group.shape, group.ctype)
-            self.launch(source, name, [out] + leaves, (out.size,))
+            shapes = [(codegen.c_type(s.dtype), s.shape) for s in leaves]
+            source = codegen.fused_elementwise(name, nodes, shapes, group.shape, group.ctype)
+            self.launch(source, name, [out] + leaves,
+                        codegen.elementwise_grid(shapes, group.shape))
         return out
 
     def _host_fallback(self, op, op_def):
