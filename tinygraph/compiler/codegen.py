@@ -167,7 +167,7 @@ _LANES = 8
 
 def _pairwise(name, start, n):
     if n == 1:
-        return f"{name}[{start}]"
+        return f"{name}{start}"
     half = n // 2
     return f"({_pairwise(name, start, half)} + {_pairwise(name, start + half, n - half)})"
 
@@ -195,25 +195,30 @@ def reduction(name, kind, in_shape, axes, ctype, parts=1, scale=None, pre=None):
     base = [f"({value}) * {strides[a]}"
             for a, value in zip(kept, _split_index("o", kept_shape))]
     lines.append(f"    const long base = {' + '.join(base) or '0'};")
-    offs = [f"({value}) * {strides[a]}" for a, value in zip(axes, _split_index("r", red_shape))]
-    load = [f"        {ctype} x = in[base + {' + '.join(offs) or '0'}];"]
-    if pre is not None:
-        load.append(f"        x = {pre};")
+
+    def load(r):   # C statements setting x to the element at reduction index r
+        offs = [f"({value}) * {strides[a]}" for a, value in zip(axes, _split_index(r, red_shape))]
+        return [f"{ctype} x = in[base + {' + '.join(offs) or '0'}];"] + \
+            ([f"x = {pre};"] if pre is not None else [])
     if kind in ("Sum", "Mean", "SumToShape") and ctype in ("float", "double") and \
             n_red // parts >= 4 * _LANES:
-        # Float sums in _LANES interleaved partial sums added pairwise at the end (as
-        # numpy and Eigen do): one running sum's rounding error grows with the length.
-        lines.append(f"    {ctype} lane[{_LANES}] = {{0}};")
-        lines.append(f"    long k = 0;")
-        lines.append(f"    for (long r = part; r < {n_red}; r += {parts}, ++k) {{")
-        lines += load
-        lines.append(f"        lane[k % {_LANES}] += x;")
+        # Float sums in _LANES partial sums added pairwise at the end (as numpy and Eigen
+        # do): one running sum's rounding error grows with the length. Unrolled by hand:
+        # an array indexed per iteration would stop PoCL vectorising (3x slower).
+        lines.append(f"    {ctype} " + ", ".join(f"a{j} = 0" for j in range(_LANES)) + ";")
+        lines.append("    long r = part;")
+        lines.append(f"    for (; r + {(_LANES - 1) * parts} < {n_red}; r += {_LANES * parts}) {{")
+        for j in range(_LANES):
+            lines.append(f"        {{ const long q = r + {j * parts}; " + " ".join(load("q")) +
+                         f" a{j} += x; }}")
         lines.append("    }")
-        lines.append(f"    {ctype} acc = {_pairwise('lane', 0, _LANES)};")
+        lines.append(f"    for (; r < {n_red}; r += {parts}) {{ " + " ".join(load("r")) +
+                     " a0 += x; }")
+        lines.append(f"    {ctype} acc = {_pairwise('a', 0, _LANES)};")
     else:
         lines.append(f"    {ctype} acc = ({ctype})({identity});")
         lines.append(f"    for (long r = part; r < {n_red}; r += {parts}) {{")
-        lines += load
+        lines += ["        " + line for line in load("r")]
         lines.append(f"        acc = ({ctype})({combine.format(a='acc', x='x')});")
         lines.append("    }")
     if scale is not None:

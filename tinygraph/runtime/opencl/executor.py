@@ -12,7 +12,7 @@ from ...ops.subgraphs import unbox
 from ..state import RunContext, VariableReads
 from .device import kernel_source
 from .plan import PlanBuilder
-from .units import CallUnit, HostUnit, KernelUnit, PerRun, Slot
+from .units import CallUnit, KernelUnit, PerRun, Slot
 
 
 _NO_ERROR = np.zeros(2, np.int32)   # module-level: outlives every non-blocking upload

@@ -1,5 +1,7 @@
 """AddN on an OpenCL device: generated kernels summing all inputs (tf.add_n, and the
 gradient sums autodiff builds, e.g. one per weight over an unrolled RNN's steps)."""
+import numpy as np
+
 from ...compiler import codegen
 from .lowerings import rule
 from .units import Slot
@@ -9,24 +11,23 @@ from .units import Slot
 CHUNK = 16
 
 
-@rule("AddN")
-def _add_n(b, op):
-    shape = b.shape(op.outputs[0])
-    if any(tuple(b.shape(t)) != tuple(shape) for t in op.inputs):
-        return False   # (infer allows only equal shapes; anything else: the host decides)
-    out = b.new_slot(op.outputs[0])
-    ctype = codegen.c_type(out.dtype)
-    # bool: numpy's `+=` on booleans is a logical or; `+` on uchar would give 2.
-    plus = " | " if out.dtype.name == "bool" else " + "
-    pending = [b.slot_of(t, op) for t in op.inputs]
-    b.sources[op.outputs[0]] = out
+def add_slots(b, slots, shape, dtype, out=None):
+    """The sum of same-shaped slots, left to right like numpy's `out += x` loop (so
+    float32 results are bit-identical), into `out` or a new slot, which it returns."""
+    out = out or Slot(shape, dtype)
     if out.size == 0:
-        return
+        return out
+    if len(slots) == 1:
+        out.alias_of = slots[0]
+        return out
+    ctype = codegen.c_type(dtype)
+    # bool: numpy's `+=` on booleans is a logical or; `+` on uchar would give 2.
+    plus = " | " if dtype.name == "bool" else " + "
+    pending = list(slots)
     while pending:
-        # Left to right, like numpy's `out += x` loop: float32 results are bit-identical.
         leaves, pending = pending[:CHUNK], pending[CHUNK:]
         if pending:
-            target = Slot(shape, out.dtype)   # a partial sum, the next chunk's first leaf
+            target = Slot(shape, dtype)   # a partial sum, the next chunk's first leaf
             pending.insert(0, target)
         else:
             target = out
@@ -35,3 +36,23 @@ def _add_n(b, op):
         src = codegen.fused_elementwise(kname, [(ctype, expr)],
                                         [(ctype, s.shape) for s in leaves], shape, ctype)
         b.launch(src, kname, [target] + leaves, (out.size,))
+    return out
+
+
+def is_zero(value):
+    """A host value that adds nothing (autodiff's zeros for an unused output's gradient)."""
+    return isinstance(value, np.ndarray) and value.dtype != object and not value.any()
+
+
+@rule("AddN")
+def _add_n(b, op):
+    t = op.outputs[0]
+    shape = b.shape(t)
+    if any(tuple(b.shape(x)) != tuple(shape) for x in op.inputs):
+        return False   # (infer allows only equal shapes; anything else: the host decides)
+    terms = [x for x in op.inputs if not is_zero(b.value_of(x, op))]
+    if not terms:
+        b.sources[t] = np.zeros(shape, t.dtype.as_numpy_dtype)
+        return
+    b.sources[t] = add_slots(b, [b.slot_of(x, op) for x in terms], shape, t.dtype,
+                             b.new_slot(t))

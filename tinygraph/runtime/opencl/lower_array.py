@@ -16,7 +16,7 @@ from ...framework.registry import get_op_def
 from ...ops.slicing import _bit, _check_shrinks, _dense_spec, _numpy_index
 from .device import kernel_source
 from .lowerings import library, rule
-from .units import Slot
+from .units import Deferred, Slot
 
 _MAX_LAUNCHES = 16   # see _copy
 
@@ -130,16 +130,42 @@ def _copy(b, dst, src, shape, dbase, dstrides, sbase, sstrides, dynamic=None):
 def _view_out(b, t, src, shape, base, strides, dynamic=None):
     """Output t = a strided view of src, read into a new contiguous buffer, or src's own
     buffer when the view is all of src in order."""
-    out = b.new_slot(t)
-    b.sources[t] = out
+    b.sources[t] = _viewed(b, b.shape(t), t.dtype, src, shape, base, strides, dynamic)
+
+
+def _viewed(b, out_shape, dtype, src, shape, base, strides, dynamic=None):
+    out = Slot(out_shape, dtype)
     n = _prod(shape)   # (shape may split out's dims further, as Tile's does)
-    assert n == out.size, (t.name, shape, out.shape)
+    assert n == out.size, (out.shape, shape)
     merged, (st,) = _collapse(shape, strides)
     if n and n == src.size and base == 0 and merged in ([], [n]) and st in ([], [1]) and \
             dynamic is None:
         out.alias_of = src
-        return
+        return out
     _copy(b, out, src, shape, 0, _strides(shape), base, strides, dynamic)
+    return out
+
+
+class StridedView(Deferred):
+    """A piece of a slot (a split's output, a TensorArray's element): copied out when
+    first read, but a concat or stack copies it from where it is, and a piece nothing
+    reads is never copied."""
+
+    def __init__(self, src, shape, dtype, base, strides):
+        self.src, self.shape, self.dtype = src, tuple(shape), dtype
+        self.base, self.strides, self.copy = base, list(strides), None
+
+    def materialise(self, b):
+        if self.copy is None:
+            self.copy = _viewed(b, self.shape, self.dtype, self.src, self.shape, self.base,
+                                self.strides)
+        return self.copy
+
+
+def _lazy_view_out(b, t, src, shape, base, strides):
+    if _prod(shape) == src.size:   # all of src: a free alias
+        return _view_out(b, t, src, shape, base, strides)
+    b.sources[t] = StridedView(src, shape, t.dtype, base, strides)
 
 
 def _static_ints(b, t):
@@ -345,7 +371,7 @@ def _split_outputs(b, op, x, axis, sizes):
     for t, n in zip(op.outputs, sizes):
         dims = list(shape)
         dims[axis] = n
-        _view_out(b, t, src, dims, offset * st[axis], st)
+        _lazy_view_out(b, t, src, dims, offset * st[axis], st)
         offset += n
 
 
@@ -392,8 +418,8 @@ def _unpack(b, op):
         return False
     src, st = b.slot_of(x, op), _strides(shape)
     for k, t in enumerate(op.outputs):
-        _view_out(b, t, src, shape[:axis] + shape[axis + 1:], k * st[axis],
-                  st[:axis] + st[axis + 1:])
+        _lazy_view_out(b, t, src, shape[:axis] + shape[axis + 1:], k * st[axis],
+                       st[:axis] + st[axis + 1:])
 
 
 def _place_parts(b, op, parts, out_t, axis, stacked):
@@ -407,9 +433,12 @@ def _place_parts(b, op, parts, out_t, axis, stacked):
     offset = 0
     for t in parts:
         shape = b.shape(t)
-        src = b.slot_of(t, op)
         dst = ost[:axis] + ost[axis + 1:] if stacked else ost
-        _copy(b, out, src, shape, offset * ost[axis], dst, 0, _strides(shape))
+        view = b.sources.get(t)
+        if isinstance(view, StridedView) and view.copy is None and view.shape == shape:
+            _copy(b, out, view.src, shape, offset * ost[axis], dst, view.base, view.strides)
+        else:
+            _copy(b, out, b.slot_of(t, op), shape, offset * ost[axis], dst, 0, _strides(shape))
         offset += 1 if stacked else shape[axis]
 
 

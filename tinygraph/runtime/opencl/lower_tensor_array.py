@@ -11,7 +11,8 @@ import numpy as np
 from ...compiler import codegen
 from ...ops.subgraphs import unbox, variant
 from ...ops.tensor_array_values import ElementGrads, Elements, _Log
-from .lower_array import _copy, _strides
+from .lower_addn import add_slots, is_zero
+from .lower_array import StridedView, _copy, _strides
 from .lowerings import planned_rule
 from .units import HostFunction, Slot
 
@@ -48,15 +49,13 @@ class PlanRecord:
         self.iterations, self.finals = iterations, finals
 
 
-class _Row:
-    """Row k of a slot, copied into a slot of its own the first time it is read."""
+class _Row(StridedView):
+    """Row k of a slot (a scattered value's, a gathered gradient's)."""
 
     def __init__(self, slot, k):
-        self.slot, self.k, self.copy = slot, k, None
-
-    @property
-    def shape(self):
-        return self.slot.shape[1:]
+        shape = slot.shape[1:]
+        super().__init__(slot, shape, slot.dtype, k * int(np.prod(shape)), _strides(shape))
+        self.slot, self.k = slot, k
 
 
 def is_planned(source):
@@ -66,13 +65,7 @@ def is_planned(source):
 # ---------------------------------------------------------------- sources
 def element(b, e):
     """An element's source as a Slot or host array."""
-    if isinstance(e, _Row):
-        if e.copy is None:
-            e.copy = Slot(e.shape, e.slot.dtype)
-            st = _strides(e.shape)
-            _copy(b, e.copy, e.slot, e.shape, 0, st, e.k * e.copy.size, st)
-        return e.copy
-    return e
+    return e.materialise(b) if isinstance(e, _Row) else e
 
 
 def _shape(source):
@@ -134,24 +127,13 @@ def sum_terms(b, terms, shape, dtype):
     terms = [element(b, e) for e in terms]
     host = [v for v in terms if isinstance(v, np.ndarray)]
     slots = [v for v in terms if isinstance(v, Slot)]
-    if host:   # (zeros mostly: a gradient nothing flowed into)
+    if host:
         total = sum(host[1:], host[0])
-        if np.any(total):
+        if not is_zero(total):
             slots.append(b.slot_of_value(np.asarray(total, dtype.as_numpy_dtype), dtype))
     if not slots:
         return np.zeros(shape, dtype.as_numpy_dtype)
-    ctype = codegen.c_type(dtype)
-    while len(slots) > 1:   # in order (as the host adds), at most 16 terms per kernel
-        group, slots = slots[:16], slots[16:]
-        out = Slot(shape, dtype)
-        name = f"sum_{len(b.units)}"
-        source = codegen.fused_elementwise(
-            name, [(ctype, " + ".join(f"l{k}" for k in range(len(group))))],
-            [(ctype, s.shape) for s in group], shape, ctype)
-        if out.size:
-            b.launch(source, name, [out] + group, (out.size,))
-        slots.insert(0, out)
-    return slots[0]
+    return add_slots(b, slots, shape, dtype)
 
 
 # ---------------------------------------------------------------- the array's ops
@@ -201,7 +183,7 @@ def _read(b, op):
         if flow.shape is None or None in flow.shape:
             return False
         e = np.zeros(flow.shape, flow.info.dtype)
-    b.sources[op.outputs[0]] = element(b, e)
+    b.sources[op.outputs[0]] = e   # (a row stays in place until something reads it)
 
 
 @planned_rule("TensorArrayGatherV3")

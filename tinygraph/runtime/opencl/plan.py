@@ -11,7 +11,7 @@ from ...framework.registry import get_op_def
 from ...ops.variables import variable_name
 from . import lowerings
 from .lower_tensor_array import is_planned, to_host
-from .units import ErrorFlag, HostUnit, KernelUnit, Slot, VarRef
+from .units import Deferred, ErrorFlag, HostUnit, KernelUnit, Slot, VarRef
 
 
 class _Group:
@@ -72,6 +72,8 @@ class PlanBuilder:
         source = self.sources[t]
         if isinstance(source, _Group):
             source = self._materialise(t, source)
+        elif isinstance(source, Deferred):
+            source = self.sources[t] = source.materialise(self)
         if isinstance(source, VarRef):
             slot = self.var_current.get(source.name)
             if slot is None:

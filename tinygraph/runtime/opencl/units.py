@@ -24,6 +24,15 @@ class Slot:
         return self if self.alias_of is None else self.alias_of.root()
 
 
+class Deferred:
+    """A value planned but not computed unless something reads it: the plan's value_of
+    materialises it (once) at its first reader, so an output nobody uses (a split's
+    unused piece) costs no launch."""
+
+    def materialise(self, builder):
+        raise NotImplementedError
+
+
 class KernelUnit:
     """One launch: args are Slots or numpy scalars; global/local sizes are tuples."""
 
