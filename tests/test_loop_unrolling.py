@@ -198,3 +198,27 @@ def test_float_sums_keep_small_terms():
         running = np.float32(running + v)
     assert running == 1.0
     assert abs(got - exact) < 0.2 * abs(running - exact)
+
+
+@pytest.mark.parametrize("unroll", ["dynamic", "static"])
+def test_the_input_projection_is_one_matmul_before_the_steps(unroll):
+    """concat([x_t, h]) @ W = x_t @ W_x + h @ W_h: the x_t of all steps are rows of one
+    array, multiplied by W_x at once; each step multiplies only h (and no step copies
+    x_t and h together)."""
+    T, B, I, H = 7, 5, 3, 6
+
+    def build():
+        X = tf.placeholder(tf.float32, [B, T, I])
+        cell = tf.nn.rnn_cell.BasicRNNCell(num_units=H)
+        if unroll == "dynamic":
+            outputs, state = tf.nn.dynamic_rnn(cell, X, dtype=tf.float32)
+        else:
+            steps = tf.unstack(tf.transpose(X, [1, 0, 2]))
+            outputs, state = tf.nn.static_rnn(cell, steps, dtype=tf.float32)
+        return [outputs, state], {X: np.random.RandomState(3).randn(B, T, I).astype(np.float32)}
+    got, plan, _ = run("opencl", build)
+    want, _, _ = run("numpy", build)
+    assert_same(got, want)
+    shapes = sorted((u.runner.M, u.runner.K) for u in plan.units
+                    if type(getattr(u, "runner", None)).__name__ == "Matmul")
+    assert shapes == [(B, H)] * T + [(T * B, I)]

@@ -111,15 +111,18 @@ def elementwise_grid(leaves, out_shape):
     return (n,)
 
 
-def fused_elementwise(name, nodes, leaves, out_shape, out_ctype):
+def fused_elementwise(name, nodes, leaves, out_shape, out_ctype, offsets=()):
     """A kernel computing a tree of elementwise nodes, launched over
     elementwise_grid(leaves, out_shape).
 
     nodes: [(result C type, expression with {0}.. filled by operand names)], in order;
            the last is the output. Operand names are `l<k>` for leaf k, `v<j>` for node j.
-    leaves: [(C type, shape)] read with broadcasting into out_shape."""
+    leaves: [(C type, shape)] read with broadcasting into out_shape.
+    offsets: the leaves read from an offset into their buffer (a row of a bigger one),
+           given after the buffers as `long` arguments, in leaf order."""
     params = [f"__global {out_ctype}* out"] + \
-        [f"__global const {ct}* in{k}" for k, (ct, _) in enumerate(leaves)]
+        [f"__global const {ct}* in{k}" for k, (ct, _) in enumerate(leaves)] + \
+        [f"const long o{k}" for k in sorted(offsets)]
     needs_coords = _broadcasts(leaves, out_shape)
     grid = elementwise_grid(leaves, out_shape)
     if len(grid) == 2:
@@ -139,6 +142,8 @@ def fused_elementwise(name, nodes, leaves, out_shape, out_ctype):
             offset = "i"
         elif needs_coords or int(np.prod(shape)) == 1:
             offset = _broadcast_index(shape, out_shape, index_vars)
+        if k in offsets:
+            offset = f"o{k} + {offset}"
         body.append(f"    const {ct} l{k} = in{k}[{offset}];")
     for j, (ct, expr) in enumerate(nodes):
         body.append(f"    const {ct} v{j} = ({ct})({expr});")

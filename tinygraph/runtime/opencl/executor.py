@@ -301,7 +301,8 @@ class OpenCLPlan:
                 cl.enqueue_nd_range_kernel(queue, unit.kernel, unit.global_size,
                                            unit.local_size)
             elif isinstance(unit, CallUnit):
-                unit.runner.enqueue(queue, *[self._buffer(s.root(), state) for s in unit.slots])
+                unit.runner.enqueue(queue, *[self._buffer(s.root(), state) for s in unit.slots],
+                                    *unit.offsets)
             else:
                 self._run_host(unit, state, host, env, keep_alive, invalid)
         self._kernels_stale = False

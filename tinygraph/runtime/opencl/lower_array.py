@@ -161,11 +161,16 @@ class StridedView(Deferred):
                                 self.strides)
         return self.copy
 
+    def region(self):
+        contiguous = _collapse(self.shape, self.strides)[1][0] in ([], [1])
+        return (self.src, self.base) if contiguous else None
 
-def _lazy_view_out(b, t, src, shape, base, strides):
+
+def _lazy_view_out(b, t, src, shape, base, strides, hoistable=False):
     if _prod(shape) == src.size:   # all of src: a free alias
         return _view_out(b, t, src, shape, base, strides)
-    b.sources[t] = StridedView(src, shape, t.dtype, base, strides)
+    view = b.sources[t] = StridedView(src, shape, t.dtype, base, strides)
+    view.hoistable = hoistable   # (see lower_matmul._concat_matmul)
 
 
 def _static_ints(b, t):
@@ -419,27 +424,53 @@ def _unpack(b, op):
     src, st = b.slot_of(x, op), _strides(shape)
     for k, t in enumerate(op.outputs):
         _lazy_view_out(b, t, src, shape[:axis] + shape[axis + 1:], k * st[axis],
-                       st[:axis] + st[axis + 1:])
+                       st[:axis] + st[axis + 1:], hoistable=True)
 
 
 def _place_parts(b, op, parts, out_t, axis, stacked):
     """Each part copied into its place in out along axis (a new axis when stacked)."""
-    out = b.new_slot(out_t)
-    b.sources[out_t] = out
-    ost = _strides(out.shape)
     if len(parts) == 1:
+        out = b.new_slot(out_t)
         out.alias_of = b.slot_of(parts[0], op)
+        b.sources[out_t] = out
         return
+    b.sources[out_t] = _copy_parts(b, _parts(b, op, parts), b.shape(out_t), out_t.dtype,
+                                   axis, stacked)
+
+
+def _parts(b, op, parts):
+    """The parts' sources as copies read them: Slots, or pieces of slots in place."""
+    return [(view if isinstance(view, StridedView) and view.shape == b.shape(t)
+             else b.slot_of(t, op), b.shape(t)) for t, view in
+            ((t, b.sources.get(t)) for t in parts)]
+
+
+def _copy_parts(b, parts, out_shape, dtype, axis, stacked):
+    out = Slot(out_shape, dtype)
+    ost = _strides(out_shape)
+    dst = ost[:axis] + ost[axis + 1:] if stacked else ost
     offset = 0
-    for t in parts:
-        shape = b.shape(t)
-        dst = ost[:axis] + ost[axis + 1:] if stacked else ost
-        view = b.sources.get(t)
-        if isinstance(view, StridedView) and view.copy is None and view.shape == shape:
-            _copy(b, out, view.src, shape, offset * ost[axis], dst, view.base, view.strides)
+    for src, shape in parts:
+        if isinstance(src, StridedView):
+            _copy(b, out, src.src, shape, offset * ost[axis], dst, src.base, src.strides)
         else:
-            _copy(b, out, b.slot_of(t, op), shape, offset * ost[axis], dst, 0, _strides(shape))
+            _copy(b, out, src, shape, offset * ost[axis], dst, 0, _strides(shape))
         offset += 1 if stacked else shape[axis]
+    return out
+
+
+class ConcatView(Deferred):
+    """A concat's value before it is copied together: a matmul reading it multiplies
+    each part on its own (lower_matmul.py), and only other readers copy it."""
+
+    def __init__(self, parts, shape, dtype, axis):
+        self.parts, self.shape, self.dtype, self.axis = parts, tuple(shape), dtype, axis
+        self.copy = None
+
+    def materialise(self, b):
+        if self.copy is None:
+            self.copy = _copy_parts(b, self.parts, self.shape, self.dtype, self.axis, False)
+        return self.copy
 
 
 @rule("ConcatV2")
@@ -453,7 +484,10 @@ def _concat(b, op):
                            s[:axis] + s[axis + 1:] != out_shape[:axis] + out_shape[axis + 1:]
                            for s in shapes) or sum(s[axis] for s in shapes) != out_shape[axis]:
         return False
-    _place_parts(b, op, parts, op.outputs[0], axis, False)
+    if len(parts) == 1:
+        return _place_parts(b, op, parts, op.outputs[0], axis, False)
+    b.sources[op.outputs[0]] = ConcatView(_parts(b, op, parts), out_shape, op.outputs[0].dtype,
+                                          axis)
 
 
 @rule("Pack")

@@ -8,6 +8,8 @@ packed copy of the weights instead of packing them 28 times, a launch each."""
 import numpy as np
 
 from ...compiler import codegen
+from .lower_array import ConcatView, StridedView
+from .units import CallUnit, Deferred, Slot
 
 
 def matmul_units(b, op):
@@ -22,6 +24,11 @@ def matmul_units(b, op):
         batch = tuple(sa[:-2])
     M, K = (sa[-1], sa[-2]) if ta else (sa[-2], sa[-1])
     N = sb[-2] if tb else sb[-1]
+    concat = b.sources.get(x)
+    if isinstance(concat, ConcatView) and concat.copy is None and op.type == "MatMul" and \
+            concat.axis == 1 and not ta and not tb and op.outputs[0].dtype.name == "float32" \
+            and M * N and _concat_matmul(b, op, concat, b.slot_of(y, op), M, N) is not False:
+        return
     out = b.new_slot(op.outputs[0])
     A, B = b.slot_of(x, op), b.slot_of(y, op)
     b.sources[op.outputs[0]] = out
@@ -55,9 +62,9 @@ def matmul_units(b, op):
 _UNWRITTEN = ("var", "const", "feed")
 
 
-def _float32_matmul(b, out, A, B, M, N, K, ta, tb, n_batch):
+def _float32_matmul(b, out, A, B, M, N, K, ta, tb, n_batch, a_off=0, b_off=0, c_off=0):
+    """out = op(A) @ op(B), each operand `*_off` elements into its buffer."""
     from .matmul import Matmul, PackB
-    from .units import CallUnit, Slot
     kernel = "cpu" if b.device.is_cpu else "gpu"
     runner = Matmul(b.device.context, b.device.device, M, N, K, ta, tb, batch=n_batch,
                     kernel=kernel)
@@ -66,15 +73,68 @@ def _float32_matmul(b, out, A, B, M, N, K, ta, tb, n_batch):
         # One packed copy per (B, layout), a temporary of the plan's: its lifetime runs
         # from the pack to the last matmul that lists it.
         packs = b.__dict__.setdefault("_packed_b", {})   # per plan builder
-        key = (root, runner.pack_layout)
+        key = (root, b_off, runner.pack_layout)
         packed, index, unit = packs.get(key, (None, -1, None))
         # (Gone if the plan dropped the units since: a loop it could not unroll.)
         if not 0 <= index < len(b.units) or b.units[index] is not unit:
             packed = Slot((runner.packed_b_size,), out.dtype)
-            unit = CallUnit(PackB(runner), [B, packed])   # .enqueue(queue, b, bp)
+            unit = CallUnit(PackB(runner), [B, packed], [b_off])   # .enqueue(queue, b, bp)
             packs[key] = packed, len(b.units), unit
             b.units.append(unit)
         runner = Matmul(b.device.context, b.device.device, M, N, K, ta, tb, batch=n_batch,
                         kernel=kernel, packed_b=True)
-        B = packed
-    b.units.append(CallUnit(runner, [A, B, out]))   # runner.enqueue(queue, a, b, c)
+        B, b_off = packed, 0
+    b.units.append(CallUnit(runner, [A, B, out], [a_off, b_off, c_off]))
+
+
+def _operand(b, source):
+    """(slot, offset) of a matmul operand: a Slot, or a piece of one read in place."""
+    if not isinstance(source, Deferred):
+        return source, 0
+    return source.region() or (source.materialise(b), 0)
+
+
+def _concat_matmul(b, op, concat, B, M, N):
+    """MatMul of a concat along its columns, part by part, so the concat is never copied
+    together: concat([x, h]) @ W = x @ W[:i] + h @ W[i:], a pending sum that fuses into
+    what reads it (an RNN cell's bias add and activation).
+
+    Done when a part is hoistable: a TensorArray's element or an unstacked row (a step's
+    input in an unrolled loop, or a static_rnn's). The first step multiplies the whole
+    array by the weights at once, each step reads its rows of that product (one big
+    matmul instead of one per step)."""
+    t, dtype = op.outputs[0], op.outputs[0].dtype
+    starts = np.cumsum([0] + [shape[1] for _, shape in concat.parts])
+    if B.root().kind not in _UNWRITTEN or not any(
+            _hoistable(part) for part, _ in concat.parts):
+        return False   # (no part to hoist: one matmul of the concat costs fewer launches)
+    terms = []
+    for (part, shape), col in zip(concat.parts, starts):
+        width = shape[1]
+        if _hoistable(part):
+            terms.append(_hoisted(b, part, B, col, width, N))
+        else:
+            product = Slot((M, N), dtype)
+            A, a_off = _operand(b, part)
+            _float32_matmul(b, product, A, B, M, N, width, False, False, 1, a_off=a_off,
+                            b_off=col * N)
+            terms.append(product)
+    b.sources[t] = b.sum_of(op, terms, (M, N), dtype)
+
+
+def _hoistable(part):
+    return getattr(part, "hoistable", False) and part.region() is not None
+
+
+def _hoisted(b, part, B, col, width, N):
+    """Rows of (all of part's array) @ B[col:col + width] as a piece of one product
+    computed once."""
+    whole, base = part.region()
+    rows = whole.size // width
+    cache = b.__dict__.setdefault("_hoisted", {})   # per plan builder
+    key = (whole.root(), B.root(), col, width)
+    product = cache.get(key)
+    if product is None:
+        product = cache[key] = Slot((rows, N), whole.dtype)
+        _float32_matmul(b, product, whole, B, rows, N, width, False, False, 1, b_off=col * N)
+    return StridedView(product, (part.shape[0], N), whole.dtype, base // width * N, [N, 1])

@@ -50,7 +50,11 @@ class PlanRecord:
 
 
 class _Row(StridedView):
-    """Row k of a slot (a scattered value's, a gathered gradient's)."""
+    """Row k of a slot (a scattered value's, a gathered gradient's). A loop reads every
+    row of an array it unstacked, so a matmul may multiply them all at once (hoistable,
+    see lower_matmul.py)."""
+
+    hoistable = True
 
     def __init__(self, slot, k):
         shape = slot.shape[1:]

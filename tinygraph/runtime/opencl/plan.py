@@ -214,9 +214,23 @@ class PlanBuilder:
             elif isinstance(source, np.ndarray) and source.size == 1:
                 operands[i] = codegen.literal(source.reshape(()), t.dtype)   # no buffer
             else:
-                operands[i] = self.slot_of(t, op)
+                operands[i] = self._leaf(t, op)
         self.sources[out] = _Group(op, ctype, expr, operands, self.info.shapes[out], out.dtype)
         return True
+
+    def _leaf(self, t, consumer):
+        """t as a fused kernel reads it: a Slot, or a piece of one read in place."""
+        source = self.sources[t]
+        if isinstance(source, Deferred) and source.region() is not None:
+            return source
+        return self.slot_of(t, consumer)
+
+    def sum_of(self, op, terms, shape, dtype):
+        """A pending fused sum of terms (Slots, pieces of slots), to fuse into its
+        consumer like any elementwise op's value."""
+        expr = " + ".join("{%d}" % k for k in range(len(terms)))
+        return _Group(op, codegen.c_type(dtype), f"({expr})", dict(enumerate(terms)), shape,
+                      dtype)
 
     def _materialise(self, t, group):
         leaves, nodes = [], []
@@ -228,7 +242,7 @@ class PlanBuilder:
                     names[i] = visit(operand)
                 elif isinstance(operand, str):   # an inlined constant
                     names[i] = operand
-                else:
+                else:   # a Slot, or a piece of one (a Deferred with a region)
                     leaves.append(operand)
                     names[i] = f"l{len(leaves) - 1}"
             filled = g.expr.replace("{T}", g.ctype)
@@ -242,8 +256,12 @@ class PlanBuilder:
         if out.size:
             name = f"fused_{len(self.units)}_{group.op.type.lower()}"
             shapes = [(codegen.c_type(s.dtype), s.shape) for s in leaves]
-            source = codegen.fused_elementwise(name, nodes, shapes, group.shape, group.ctype)
-            self.launch(source, name, [out] + leaves,
+            pieces = {k: s.region() for k, s in enumerate(leaves) if isinstance(s, Deferred)}
+            source = codegen.fused_elementwise(name, nodes, shapes, group.shape, group.ctype,
+                                               offsets=pieces)
+            buffers = [pieces[k][0] if k in pieces else s for k, s in enumerate(leaves)]
+            offsets = [np.int64(pieces[k][1]) for k in sorted(pieces)]
+            self.launch(source, name, [out] + buffers + offsets,
                         codegen.elementwise_grid(shapes, group.shape))
         return out
 

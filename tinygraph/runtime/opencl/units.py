@@ -32,6 +32,11 @@ class Deferred:
     def materialise(self, builder):
         raise NotImplementedError
 
+    def region(self):
+        """(slot, offset in elements) when the value is a contiguous piece of a slot,
+        which kernels taking an offset read in place; else None."""
+        return None
+
 
 class KernelUnit:
     """One launch: args are Slots or numpy scalars; global/local sizes are tuples."""
@@ -65,10 +70,11 @@ class HostFunction(HostUnit):
 
 
 class CallUnit:
-    """A launch built by a lowering object with its own enqueue (e.g. matmul)."""
+    """A launch built by a lowering object with its own enqueue (e.g. matmul):
+    runner.enqueue(queue, *buffers of slots, *offsets)."""
 
-    def __init__(self, runner, slots):
-        self.runner, self.slots = runner, slots
+    def __init__(self, runner, slots, offsets=()):
+        self.runner, self.slots, self.offsets = runner, slots, tuple(offsets)
 
 
 class VarRef:
