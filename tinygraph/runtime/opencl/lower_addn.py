@@ -50,9 +50,12 @@ def _add_n(b, op):
     shape = b.shape(t)
     if any(tuple(b.shape(x)) != tuple(shape) for x in op.inputs):
         return False   # (infer allows only equal shapes; anything else: the host decides)
-    terms = [x for x in op.inputs if not is_zero(b.value_of(x, op))]
+    terms = [x for x in op.inputs if not is_zero(b.sources[x])]
     if not terms:
         b.sources[t] = np.zeros(shape, t.dtype.as_numpy_dtype)
-        return
-    b.sources[t] = add_slots(b, [b.slot_of(x, op) for x in terms], shape, t.dtype,
-                             b.new_slot(t))
+    elif len(terms) <= CHUNK and t.dtype.name != "bool" and len(terms) == len(set(terms)):
+        # a pending sum, fused into its reader (an RNN's gradient into its activation's)
+        b.sources[t] = b.sum_of(op, [b.leaf(x, op) for x in terms], shape, t.dtype)
+    else:
+        b.sources[t] = add_slots(b, [b.slot_of(x, op) for x in terms], shape, t.dtype,
+                                 b.new_slot(t))

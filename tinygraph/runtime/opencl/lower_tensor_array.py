@@ -128,6 +128,8 @@ def _fits(shape, dims):
 
 def sum_terms(b, terms, shape, dtype):
     """The sum of gradient terms (Slots, host arrays, _Rows) as one source."""
+    if len(terms) == 1 and isinstance(terms[0], _Row):
+        return terms[0]   # (read in place, or copied by its reader)
     terms = [element(b, e) for e in terms]
     host = [v for v in terms if isinstance(v, np.ndarray)]
     slots = [v for v in terms if isinstance(v, Slot)]

@@ -214,11 +214,11 @@ class PlanBuilder:
             elif isinstance(source, np.ndarray) and source.size == 1:
                 operands[i] = codegen.literal(source.reshape(()), t.dtype)   # no buffer
             else:
-                operands[i] = self._leaf(t, op)
+                operands[i] = self.leaf(t, op)
         self.sources[out] = _Group(op, ctype, expr, operands, self.info.shapes[out], out.dtype)
         return True
 
-    def _leaf(self, t, consumer):
+    def leaf(self, t, consumer):
         """t as a fused kernel reads it: a Slot, or a piece of one read in place."""
         source = self.sources[t]
         if isinstance(source, Deferred) and source.region() is not None:
