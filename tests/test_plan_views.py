@@ -39,3 +39,27 @@ def test_add_n_skips_zero_terms(backend):
         np.testing.assert_array_equal(sess.run(total, {x: value}), value)
         if backend == "opencl":
             assert launches(sess, "add_n") == 0
+
+
+def test_a_split_product_computes_only_the_pieces_read(backend):
+    """The gradient of concat([x, h]) @ W is split into x's and h's parts; asked for h's,
+    the plan multiplies by W's rows for h alone (no product for x, nothing copied)."""
+    x = tf.placeholder(tf.float32, [4, 3])
+    h = tf.placeholder(tf.float32, [4, 5])
+    w_value = np.random.RandomState(1).randn(8, 6).astype(np.float32)
+    w = tf.constant(w_value)
+    y = tf.matmul(tf.concat([x, h], 1), w)
+    grad_h, = tf.gradients(tf.reduce_sum(tf.sin(y)), [h])
+    rng = np.random.RandomState(2)
+    feed = {x: rng.randn(4, 3).astype(np.float32), h: rng.randn(4, 5).astype(np.float32)}
+    with tf.Session(device=backend) as sess:
+        got = sess.run(grad_h, feed)
+        if backend == "opencl":
+            plan = max(sess._plans.values(), key=lambda p: len(getattr(p, "units", ())))
+            products = [(u.runner.M, u.runner.N) for u in plan.units
+                        if type(getattr(u, "runner", None)).__name__ == "Matmul"]
+            assert sorted(products) == [(4, 5), (4, 6)]
+            assert launches(sess, "strided_copy") == 2   # the forward concat's two parts
+    inputs = np.concatenate([feed[x], feed[h]], 1)
+    want = (np.cos(inputs @ w_value) @ w_value.T)[:, 3:]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)

@@ -372,6 +372,11 @@ def _reverse(b, op):
 def _split_outputs(b, op, x, axis, sizes):
     """Outputs = consecutive pieces of x along axis."""
     shape = b.shape(x)
+    product = b.sources.get(x)
+    if hasattr(product, "columns") and product.copy is None and axis == len(shape) - 1:
+        for t, start, n in zip(op.outputs, np.cumsum([0] + sizes), sizes):
+            b.sources[t] = product.columns(int(start), n)   # (see lower_matmul.Product)
+        return
     src, st, offset = b.slot_of(x, op), _strides(shape), 0
     for t, n in zip(op.outputs, sizes):
         dims = list(shape)

@@ -29,6 +29,12 @@ def matmul_units(b, op):
             concat.axis == 1 and not ta and not tb and op.outputs[0].dtype.name == "float32" \
             and M * N and _concat_matmul(b, op, concat, b.slot_of(y, op), M, N) is not False:
         return
+    t = op.outputs[0]
+    if op.type == "MatMul" and tb and t.dtype.name == "float32" and M * N * K and \
+            t.consumers() and all(c.type in ("Split", "SplitV") for c in t.consumers()):
+        A, a_off = _operand(b, b.leaf(x, op))
+        b.sources[t] = Product(A, a_off, b.slot_of(y, op), 0, M, N, K, ta)
+        return
     out = b.new_slot(op.outputs[0])
     A, B = b.slot_of(x, op), b.slot_of(y, op)
     b.sources[op.outputs[0]] = out
@@ -85,6 +91,27 @@ def _float32_matmul(b, out, A, B, M, N, K, ta, tb, n_batch, a_off=0, b_off=0, c_
                         kernel=kernel, packed_b=True)
         B, b_off = packed, 0
     b.units.append(CallUnit(runner, [A, B, out], [a_off, b_off, c_off]))
+
+
+class Product(Deferred):
+    """op(A) @ B^T, computed when read. A split of its columns makes each piece a product
+    of its own with B's rows, so a piece nobody reads costs nothing and none is copied
+    out (the gradient of concat([x, h]) @ W: only h's part is needed by the step before)."""
+
+    def __init__(self, A, a_off, B, b_off, M, N, K, ta):
+        self.A, self.a_off, self.B, self.b_off = A, a_off, B, b_off
+        self.M, self.N, self.K, self.ta, self.copy = M, N, K, ta, None
+
+    def materialise(self, b):
+        if self.copy is None:
+            self.copy = Slot((self.M, self.N), self.B.dtype)
+            _float32_matmul(b, self.copy, self.A, self.B, self.M, self.N, self.K, self.ta,
+                            True, 1, a_off=self.a_off, b_off=self.b_off)
+        return self.copy
+
+    def columns(self, start, width):
+        return Product(self.A, self.a_off, self.B, self.b_off + start * self.K, self.M,
+                       width, self.K, self.ta)
 
 
 def _operand(b, source):
