@@ -10,7 +10,7 @@ import tinygraph as tf
 from tinygraph.framework.errors import InvalidArgumentError
 from tinygraph.runtime.opencl import lower_loop
 from tinygraph.runtime.opencl.executor import OpenCLPlan
-from tinygraph.runtime.opencl.units import HostUnit
+from tinygraph.runtime.opencl.units import HostUnit, KernelUnit
 
 
 def run(device, build, runs=1):
@@ -222,3 +222,17 @@ def test_the_input_projection_is_one_matmul_before_the_steps(unroll):
     shapes = sorted((u.runner.M, u.runner.K) for u in plan.units
                     if type(getattr(u, "runner", None)).__name__ == "Matmul")
     assert shapes == [(B, H)] * T + [(T * B, I)]
+
+
+def test_values_written_into_an_array_are_computed_in_place():
+    """A fixed-size array's written values are computed straight into one block, so
+    stacking it copies nothing."""
+    def build():
+        X = tf.placeholder(tf.float32, [4, 6, 3])
+        cell = tf.nn.rnn_cell.BasicRNNCell(num_units=5, activation=tf.nn.relu)
+        outputs, _ = tf.nn.dynamic_rnn(cell, X, dtype=tf.float32, time_major=True)
+        return outputs, {X: np.random.RandomState(4).randn(4, 6, 3).astype(np.float32)}
+    got, plan, _ = run("opencl", build)
+    want, _, _ = run("numpy", build)
+    assert_same([got], [want])
+    assert not any(isinstance(u, KernelUnit) and "copy" in u.name for u in plan.units)

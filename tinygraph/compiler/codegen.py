@@ -111,7 +111,8 @@ def elementwise_grid(leaves, out_shape):
     return (n,)
 
 
-def fused_elementwise(name, nodes, leaves, out_shape, out_ctype, offsets=()):
+def fused_elementwise(name, nodes, leaves, out_shape, out_ctype, offsets=(),
+                      out_offset=False):
     """A kernel computing a tree of elementwise nodes, launched over
     elementwise_grid(leaves, out_shape).
 
@@ -119,10 +120,12 @@ def fused_elementwise(name, nodes, leaves, out_shape, out_ctype, offsets=()):
            the last is the output. Operand names are `l<k>` for leaf k, `v<j>` for node j.
     leaves: [(C type, shape)] read with broadcasting into out_shape.
     offsets: the leaves read from an offset into their buffer (a row of a bigger one),
-           given after the buffers as `long` arguments, in leaf order."""
+           given after the buffers as `long` arguments, in leaf order;
+    out_offset: the output likewise, its offset the last argument."""
     params = [f"__global {out_ctype}* out"] + \
         [f"__global const {ct}* in{k}" for k, (ct, _) in enumerate(leaves)] + \
-        [f"const long o{k}" for k in sorted(offsets)]
+        [f"const long o{k}" for k in sorted(offsets)] + \
+        (["const long oo"] if out_offset else [])
     needs_coords = _broadcasts(leaves, out_shape)
     grid = elementwise_grid(leaves, out_shape)
     if len(grid) == 2:
@@ -147,7 +150,7 @@ def fused_elementwise(name, nodes, leaves, out_shape, out_ctype, offsets=()):
         body.append(f"    const {ct} l{k} = in{k}[{offset}];")
     for j, (ct, expr) in enumerate(nodes):
         body.append(f"    const {ct} v{j} = ({ct})({expr});")
-    body.append(f"    out[i] = v{len(nodes) - 1};")
+    body.append(f"    out[{'oo + ' if out_offset else ''}i] = v{len(nodes) - 1};")
     # Launched with exactly n work-items, so no bounds check: one makes PoCL predicate the
     # vectorised work-item loop, which doubles the time of math-heavy kernels.
     return (f"__kernel void {name}({', '.join(params)}) {{\n"

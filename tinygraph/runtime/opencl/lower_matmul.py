@@ -36,13 +36,16 @@ def matmul_units(b, op):
         b.sources[t] = Product(A, a_off, b.slot_of(y, op), 0, M, N, K, ta)
         return
     out = b.new_slot(op.outputs[0])
-    A, B = b.slot_of(x, op), b.slot_of(y, op)
+    if out.dtype.name == "float32":   # (operands may be pieces of bigger slots)
+        (A, a_off), (B, b_off) = _operand(b, b.leaf(x, op)), _operand(b, b.leaf(y, op))
+    else:
+        A, B = b.slot_of(x, op), b.slot_of(y, op)
     b.sources[op.outputs[0]] = out
     if out.size == 0:
         return
     n_batch = int(np.prod(batch)) if batch else 1
     if out.dtype.name == "float32":
-        return _float32_matmul(b, out, A, B, M, N, K, ta, tb, n_batch)
+        return _float32_matmul(b, out, A, B, M, N, K, ta, tb, n_batch, a_off, b_off)
     ctype = codegen.c_type(out.dtype)
     name = f"matmul_{len(b.units)}"
     a_index = "k * %d + m" % M if ta else "m * %d + k" % K

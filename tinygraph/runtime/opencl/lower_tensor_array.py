@@ -21,8 +21,9 @@ class PlanArray:
     """A flow's value while planning: index -> the element's source (a Slot, a host
     array, or a _Row), the size and the element shape so far."""
 
-    def __init__(self, info, size, shape, elements):
+    def __init__(self, info, size, shape, elements, block=None):
         self.info, self.size, self.shape, self.elements = info, size, shape, elements
+        self.block = block   # [size, *shape]: where its single writes are computed
 
     def plan_signature(self):
         return self.shape
@@ -146,10 +147,30 @@ def sum_terms(b, terms, shape, dtype):
 @planned_rule("TensorArrayWriteV3")
 def _write(b, op):
     flow, i = _array(b, op.inputs[3]), _index(b, op.inputs[1])
-    value = _value(b, op.inputs[2], op)
-    if flow is None or i is None or value is None:
+    if flow is None or i is None:
         return False
-    return _written(b, op, flow, [(i, value)])
+    block = _block(b, flow, op.inputs[2])
+    if block is not None and 0 <= i < flow.size and i not in flow.elements:
+        # computed straight into its row: stack() is then the block itself, no copy
+        value = b.materialise_into(op.inputs[2], block, i * int(np.prod(block.shape[1:])))
+    else:
+        value = _value(b, op.inputs[2], op)
+    if value is None:
+        return False
+    return _written(b, op, flow, [(i, value)], block)
+
+
+def _block(b, flow, t):
+    """The block a fixed-size array of one element shape computes its written values
+    into (made at its first write), or None."""
+    shape = b.shape(t)
+    if flow.info.dynamic or not flow.info.identical or not b.pending(t) or shape is None \
+            or not _fits(flow.shape, shape) or \
+            t.dtype.as_numpy_dtype != flow.info.dtype:
+        return None
+    if flow.block is None or flow.block.shape[1:] != tuple(shape):
+        return Slot((flow.size,) + tuple(shape), t.dtype)
+    return flow.block
 
 
 @planned_rule("TensorArrayScatterV3")
@@ -164,7 +185,7 @@ def _scatter(b, op):
     return _written(b, op, flow, list(zip(indices, rows)))
 
 
-def _written(b, op, flow, pairs):
+def _written(b, op, flow, pairs, block=None):
     """The flow after writing (index, element) pairs, or False for a write TF refuses
     (left to the host, which raises TF's error)."""
     info, size, shape = flow.info, flow.size, flow.shape
@@ -176,7 +197,7 @@ def _written(b, op, flow, pairs):
         elements[i] = e
         shape = tuple(_shape(e)) if info.identical else shape
         size = max(size, i + 1)
-    b.sources[op.outputs[0]] = PlanArray(info, size, shape, elements)
+    b.sources[op.outputs[0]] = PlanArray(info, size, shape, elements, block or flow.block)
 
 
 @planned_rule("TensorArrayReadV3")
@@ -205,18 +226,20 @@ def _gather(b, op):
 
 def _stack(b, t, rows, dtype):
     """t = the rows stacked: the rows' own slot when they are all of one, in order."""
-    first = rows[0]
-    if all(isinstance(r, _Row) and r.slot is first.slot and r.k == k
-           for k, r in enumerate(rows)) and len(rows) == first.slot.shape[0]:
-        b.sources[t] = first.slot
+    shape = tuple(_shape(rows[0]))
+    st, n = _strides(shape), int(np.prod(shape))
+    places = [r.region() if isinstance(r, StridedView) else None for r in rows]
+    whole = places[0][0] if places[0] else None
+    if whole is not None and whole.size == len(rows) * n and all(
+            p is not None and p[0] is whole and p[1] == k * n for k, p in enumerate(places)):
+        b.sources[t] = whole   # the rows are all of one slot, in order
         return
-    shape = tuple(_shape(first))
     out = Slot((len(rows),) + shape, dtype)
     b.sources[t] = out
-    st, n = _strides(shape), int(np.prod(shape))
-    for k, r in enumerate(rows):
-        src, base = (r.slot, r.k * n) if isinstance(r, _Row) else \
-            (r if isinstance(r, Slot) else b.slot_of_value(r, dtype), 0)
+    for k, (r, place) in enumerate(zip(rows, places)):
+        src, base = place or (r if isinstance(r, Slot) else element(b, r), 0)
+        if isinstance(src, np.ndarray):
+            src = b.slot_of_value(src, dtype)
         _copy(b, out, src, shape, k * n, st, base, st)
 
 
@@ -316,9 +339,9 @@ def to_host(b, source):
     leaves = {}   # slot -> its position among the unit's inputs
 
     def collect(v):   # -> a function rebuilding v from the leaves' values
-        if isinstance(v, _Row):
-            whole, k = collect(v.slot), v.k
-            return lambda values: whole(values)[k]
+        if isinstance(v, StridedView):   # (a row, a piece of a block)
+            whole = collect(v.src)
+            return lambda values: _piece(whole(values), v)
         if isinstance(v, Slot):
             k = leaves.setdefault(v, len(leaves))
             return lambda values: values[k]
@@ -347,6 +370,12 @@ def to_host(b, source):
     out = Slot((), _variant_dtype(), "host")
     b.units.append(HostFunction(lambda values: [build(values)], list(leaves), [out]))
     return out
+
+
+def _piece(array, view):
+    flat = np.ascontiguousarray(array).reshape(-1)[view.base:]
+    return np.lib.stride_tricks.as_strided(
+        flat, view.shape, [st * flat.itemsize for st in view.strides], writeable=False)
 
 
 def _variant_dtype():

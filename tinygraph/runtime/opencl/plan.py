@@ -142,7 +142,9 @@ class PlanBuilder:
 
     def known(self, t, consumer):
         """(t, its source, shape, host value): what lower_ops needs to read t again."""
-        source = self.value_of(t, consumer)
+        source = self.sources[t]   # (a piece of a slot stays one: read in place later)
+        if not isinstance(source, Deferred):
+            source = self.value_of(t, consumer)
         return t, source, self.info.shapes.get(t), self.info.values.get(t)
 
     def snapshot(self):
@@ -232,7 +234,22 @@ class PlanBuilder:
         return _Group(op, codegen.c_type(dtype), f"({expr})", dict(enumerate(terms)), shape,
                       dtype)
 
-    def _materialise(self, t, group):
+    def pending(self, t):
+        """Whether t is an elementwise value not computed yet (materialise_into can still
+        choose where it goes)."""
+        return isinstance(self.sources.get(t), _Group)
+
+    def materialise_into(self, t, block, base):
+        """Computes pending t into `block` from element `base` on (a TensorArray's row),
+        and makes t that piece of block."""
+        from .lower_array import StridedView
+        group = self.sources[t]
+        self._materialise(t, group, (block, base))
+        view = self.sources[t] = StridedView(block, group.shape, group.dtype, base,
+                                             codegen._strides(group.shape))
+        return view
+
+    def _materialise(self, t, group, into=None):
         leaves, nodes = [], []
 
         def visit(g):
@@ -251,18 +268,20 @@ class PlanBuilder:
             nodes.append((g.ctype, filled))
             return f"v{len(nodes) - 1}"
         visit(group)
-        out = Slot(group.shape, group.dtype)
+        out = Slot(group.shape, group.dtype) if into is None else into[0]
         self.sources[t] = out
-        if out.size:
-            name = f"fused_{len(self.units)}_{group.op.type.lower()}"
-            shapes = [(codegen.c_type(s.dtype), s.shape) for s in leaves]
-            pieces = {k: s.region() for k, s in enumerate(leaves) if isinstance(s, Deferred)}
-            source = codegen.fused_elementwise(name, nodes, shapes, group.shape, group.ctype,
-                                               offsets=pieces)
-            buffers = [pieces[k][0] if k in pieces else s for k, s in enumerate(leaves)]
-            offsets = [np.int64(pieces[k][1]) for k in sorted(pieces)]
-            self.launch(source, name, [out] + buffers + offsets,
-                        codegen.elementwise_grid(shapes, group.shape))
+        if group.shape and 0 in group.shape:
+            return out
+        name = f"fused_{len(self.units)}_{group.op.type.lower()}"
+        shapes = [(codegen.c_type(s.dtype), s.shape) for s in leaves]
+        pieces = {k: s.region() for k, s in enumerate(leaves) if isinstance(s, Deferred)}
+        source = codegen.fused_elementwise(name, nodes, shapes, group.shape, group.ctype,
+                                           offsets=pieces, out_offset=into is not None)
+        buffers = [pieces[k][0] if k in pieces else s for k, s in enumerate(leaves)]
+        offsets = [np.int64(pieces[k][1]) for k in sorted(pieces)] + \
+            ([np.int64(into[1])] if into is not None else [])
+        self.launch(source, name, [out] + buffers + offsets,
+                    codegen.elementwise_grid(shapes, group.shape))
         return out
 
     def _host_fallback(self, op, op_def):
