@@ -221,7 +221,8 @@ def test_the_input_projection_is_one_matmul_before_the_steps(unroll):
     assert_same(got, want)
     shapes = sorted((u.runner.M, u.runner.K) for u in plan.units
                     if type(getattr(u, "runner", None)).__name__ == "Matmul")
-    assert shapes == [(B, H)] * T + [(T * B, I)]
+    # (the first state is zeros the plan knows: that step multiplies nothing)
+    assert shapes == [(B, H)] * (T - 1) + [(T * B, I)]
 
 
 def test_values_written_into_an_array_are_computed_in_place():
@@ -236,3 +237,26 @@ def test_values_written_into_an_array_are_computed_in_place():
     want, _, _ = run("numpy", build)
     assert_same([got], [want])
     assert not any(isinstance(u, KernelUnit) and "copy" in u.name for u in plan.units)
+
+
+def test_a_weight_gradient_is_one_matmul_over_all_steps():
+    """Each step's values lie in a block of all steps, so sum_t concat_t^T dz_t is
+    x^T dz over all steps' rows for the input part and h^T dz (states shifted by one
+    step) for the recurrent part: two matmuls, not one per step."""
+    T, B, I, H = 6, 4, 3, 5
+
+    def build():
+        X = tf.placeholder(tf.float32, [B, T, I])
+        cell = tf.nn.rnn_cell.BasicRNNCell(num_units=H)
+        _, state = tf.nn.dynamic_rnn(cell, X, dtype=tf.float32)
+        loss = tf.reduce_sum(tf.square(state))
+        return tf.gradients(loss, tf.trainable_variables()), \
+            {X: np.random.RandomState(5).randn(B, T, I).astype(np.float32)}
+    got, plan, _ = run("opencl", build)
+    want, _, _ = run("numpy", build)
+    assert_same(got, want)
+    transposed = sorted((u.runner.M, u.runner.K) for u in plan.units
+                        if type(getattr(u, "runner", None)).__name__ == "Matmul"
+                        and u.runner.transpose_a)
+    # (the first step's state is zeros: the recurrent part sums the other T - 1 steps)
+    assert transposed == [(I, T * B), (H, (T - 1) * B)]

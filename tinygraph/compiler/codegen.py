@@ -180,11 +180,13 @@ def _pairwise(name, start, n):
     return f"({_pairwise(name, start, half)} + {_pairwise(name, start + half, n - half)})"
 
 
-def reduction(name, kind, in_shape, axes, ctype, parts=1, scale=None, pre=None):
+def reduction(name, kind, in_shape, axes, ctype, parts=1, scale=None, pre=None,
+              in_offset=False):
     """A kernel reducing `axes` of in_shape. With parts > 1, each output element gets
     `parts` partial results (out has n_out * parts elements), to be combined by a second
     pass with parts=1 over the last axis: a long reduction then uses every core.
-    `pre` maps each element first (a C expression in x), `scale` divides the result."""
+    `pre` maps each element first (a C expression in x), `scale` divides the result;
+    in_offset: the input starts that many elements into its buffer (a `long` argument)."""
     identity, combine = REDUCERS[kind]
     if ctype not in ("float", "double") and kind in ("Max", "Min"):
         lo, hi = INT_EXTREMES[ctype]
@@ -196,13 +198,14 @@ def reduction(name, kind, in_shape, axes, ctype, parts=1, scale=None, pre=None):
     red_shape = [in_shape[a] for a in axes]
     strides = _strides(in_shape)
     n_out, n_red = int(np.prod(kept_shape)), int(np.prod(red_shape))
-    lines = [f"__kernel void {name}(__global {ctype}* out, __global const {ctype}* in) {{",
+    lines = [f"__kernel void {name}(__global {ctype}* out, __global const {ctype}* in"
+             + (", const long io" if in_offset else "") + ") {",
              "    const long g = get_global_id(0);",
              f"    if (g >= {n_out * parts}) return;",
              f"    const long o = g / {parts};", f"    const long part = g % {parts};"]
     base = [f"({value}) * {strides[a]}"
             for a, value in zip(kept, _split_index("o", kept_shape))]
-    lines.append(f"    const long base = {' + '.join(base) or '0'};")
+    lines.append(f"    const long base = {' + '.join(base + ['io'] * in_offset) or '0'};")
 
     def load(r):   # C statements setting x to the element at reduction index r
         offs = [f"({value}) * {strides[a]}" for a, value in zip(axes, _split_index(r, red_shape))]

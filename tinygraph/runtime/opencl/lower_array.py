@@ -444,10 +444,17 @@ def _place_parts(b, op, parts, out_t, axis, stacked):
 
 
 def _parts(b, op, parts):
-    """The parts' sources as copies read them: Slots, or pieces of slots in place."""
-    return [(view if isinstance(view, StridedView) and view.shape == b.shape(t)
-             else b.slot_of(t, op), b.shape(t)) for t, view in
-            ((t, b.sources.get(t)) for t in parts)]
+    """The parts' sources as copies read them: Slots, pieces of slots (read in place),
+    host values (kept: a matmul skips a part of zeros)."""
+    out = []
+    for t in parts:
+        source = b.sources.get(t)
+        if not isinstance(source, (np.ndarray, StridedView)):
+            source = b.leaf(t, op)
+        if isinstance(source, StridedView) and source.shape != b.shape(t):
+            source = b.slot_of(t, op)
+        out.append((source, b.shape(t)))
+    return out
 
 
 def _copy_parts(b, parts, out_shape, dtype, axis, stacked):
@@ -456,6 +463,8 @@ def _copy_parts(b, parts, out_shape, dtype, axis, stacked):
     dst = ost[:axis] + ost[axis + 1:] if stacked else ost
     offset = 0
     for src, shape in parts:
+        if isinstance(src, np.ndarray):
+            src = b.slot_of_value(src, dtype)
         if isinstance(src, StridedView):
             _copy(b, out, src.src, shape, offset * ost[axis], dst, src.base, src.strides)
         else:

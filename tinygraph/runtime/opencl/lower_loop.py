@@ -15,7 +15,9 @@ from ...compiler.prune import ops_to_run
 from ...framework import dtypes
 from ...framework.registry import get_op_def
 from ...ops.control_flow import _differentiable_positions
-from .lower_tensor_array import PlanGrads, PlanRecord, as_grads, sum_terms
+from .lower_matmul import SumOverSteps, sum_over_steps
+from .lower_tensor_array import PlanGrads, PlanRecord, as_grads, element, sum_terms
+from .units import Slot
 from .lowerings import planned_rule
 
 # Body ops times iterations a loop may unroll into (its gradient: three times as many).
@@ -27,6 +29,24 @@ _STATEFUL_OK = {"While", "WhileGrad"}   # (unrolled in turn, or run on the host)
 
 class _Abort(Exception):
     """The loop cannot be unrolled after all: the plan forgets what it added."""
+
+
+class Rows:
+    """The step of an unrolled loop being planned: a value its body computes goes into
+    row `k` of a block holding that value at every step, so the steps' values of one
+    tensor lie one after another (a gradient summed over the steps reads them at once)."""
+
+    def __init__(self, steps, trips):
+        self.body = {t for op in steps for t in op.outputs}
+        self.trips, self.k, self.blocks = trips, 0, {}
+
+    def row(self, t, shape, dtype):
+        if t not in self.body:
+            return None   # (an outer value read first inside the loop)
+        block = self.blocks.get(t)
+        if block is None or block.shape[1:] != tuple(shape):
+            block = self.blocks[t] = Slot((self.trips,) + tuple(shape), dtype)
+        return block, self.k * int(np.prod(shape))
 
 
 class _Iteration:
@@ -66,17 +86,20 @@ def _fits(shape, invariant):
         d is None or d == s for d, s in zip(dims, shape)))
 
 
-def _unrolled(b, steps, fetches, run):
-    """Plans `run()` (which lowers the steps once per iteration); on _Abort the plan is
-    as before and the result False."""
-    snapshot = b.snapshot()
+def _unrolled(b, steps, fetches, run, trips):
+    """Plans `run(rows)` (which lowers the steps once per iteration, rows.k the step);
+    on _Abort the plan is as before and the result False."""
+    snapshot, outer = b.snapshot(), b.iteration
     b.consumers.update(_counts(steps, fetches))
     b.loop_results.update(fetches)
+    b.iteration = Rows(steps, trips)
     try:
-        return run()
+        return run(b.iteration)
     except _Abort:
         b.restore(snapshot)
         return False
+    finally:
+        b.iteration = outer
 
 
 def _set(b, t, known):
@@ -104,9 +127,9 @@ def _while(b, op):
     if steps is None or trips * len(steps) > MAX_OPS:
         return False
 
-    def run():
+    def run(rows):
         values, iterations = outer[:n], []
-        for _ in range(trips):
+        for rows.k in range(trips):
             known = [(t,) + k for t, k in zip(feeds, values + outer[n:])]
             b.lower_ops(steps, known)
             out = [b.known(t, op)[1:] for t in fetches]
@@ -122,7 +145,7 @@ def _while(b, op):
         record = PlanRecord(iterations, [k[0] for k in values])
         record.finals_known = values
         b.sources[op.outputs[n]] = record
-    return _unrolled(b, steps, fetches, run)
+    return _unrolled(b, steps, fetches, run, trips)
 
 
 def _zeros(t, shape):
@@ -158,10 +181,10 @@ def _while_grad(b, op):
         if steps is None or len(iterations) * len(steps) > 3 * MAX_OPS:
             return False
 
-    def run():
+    def run(rows):
         nonlocal g_vars
         g_caps = [[] for _ in caps]
-        for it in reversed(iterations if fetches else []):
+        for rows.k, it in reversed(list(enumerate(iterations if fetches else []))):
             ys = [g if g is not None else _zeros(t, k[1])
                   for g, (t, k) in zip(g_vars, like[:len(vars_)])]
             known = it.computed + it.inputs + it.recorded_known + \
@@ -177,7 +200,7 @@ def _while_grad(b, op):
         totals = [_total(b, t, k, terms) for (t, k), terms in zip(like[len(vars_):], g_caps)]
         for out, g, (t, k) in zip(op.outputs, g_vars + totals, like):
             _set(b, out, g if g is not None else _zeros(t, k[1]))
-    return _unrolled(b, steps, fetches, run)
+    return _unrolled(b, steps, fetches, run, len(iterations))
 
 
 def _total(b, t, like, terms):
@@ -193,4 +216,7 @@ def _total(b, t, like, terms):
         return total, (), None
     if like[1] is None:
         raise _Abort
-    return sum_terms(b, terms, like[1], t.dtype), like[1], None
+    total = sum_over_steps(b, terms) if isinstance(terms[0], SumOverSteps) else None
+    if total is None:
+        total = sum_terms(b, [element(b, g) for g in terms], like[1], t.dtype)
+    return total, like[1], None

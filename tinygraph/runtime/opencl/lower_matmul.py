@@ -8,7 +8,9 @@ packed copy of the weights instead of packing them 28 times, a launch each."""
 import numpy as np
 
 from ...compiler import codegen
-from .lower_array import ConcatView, StridedView
+from ...framework import dtypes
+from . import lower_addn
+from .lower_array import ConcatView, StridedView, _copy
 from .units import CallUnit, Deferred, Slot
 
 
@@ -30,6 +32,12 @@ def matmul_units(b, op):
             and M * N and _concat_matmul(b, op, concat, b.slot_of(y, op), M, N) is not False:
         return
     t = op.outputs[0]
+    if op.type == "MatMul" and ta and not tb and t.dtype.name == "float32" and M * N * K \
+            and not t.consumers() and b.iteration is not None:
+        A = b.sources.get(x)   # (a step's term of a weight's gradient: see SumOverSteps)
+        A = A if isinstance(A, ConcatView) and A.copy is None else b.leaf(x, op)
+        b.sources[t] = SumOverSteps(A, b.leaf(y, op), M, N, K)
+        return
     if op.type == "MatMul" and tb and t.dtype.name == "float32" and M * N * K and \
             t.consumers() and all(c.type in ("Split", "SplitV") for c in t.consumers()):
         A, a_off = _operand(b, b.leaf(x, op))
@@ -118,7 +126,10 @@ class Product(Deferred):
 
 
 def _operand(b, source):
-    """(slot, offset) of a matmul operand: a Slot, or a piece of one read in place."""
+    """(slot, offset) of a matmul operand: a Slot, a piece of one read in place, or a
+    host value (float32)."""
+    if isinstance(source, np.ndarray):
+        return b.slot_of_value(source, dtypes.float32), 0
     if not isinstance(source, Deferred):
         return source, 0
     return source.region() or (source.materialise(b), 0)
@@ -143,6 +154,8 @@ def _concat_matmul(b, op, concat, B, M, N):
         width = shape[1]
         if _hoistable(part):
             terms.append(_hoisted(b, part, B, col, width, N))
+        elif lower_addn.is_zero(part):
+            continue
         else:
             product = Slot((M, N), dtype)
             A, a_off = _operand(b, part)
@@ -150,6 +163,87 @@ def _concat_matmul(b, op, concat, B, M, N):
                             b_off=col * N)
             terms.append(product)
     b.sources[t] = b.sum_of(op, terms, (M, N), dtype)
+
+
+class SumOverSteps(Deferred):
+    """A^T @ B not computed yet, for a product read only as one step's term of a sum over
+    an unrolled loop's steps (a weight's gradient): the loop sums the terms as one matmul
+    over the steps' rows (sum_over_steps), or computes each."""
+
+    def __init__(self, A, B, M, N, K):
+        self.A, self.B, self.M, self.N, self.K, self.copy = A, B, M, N, K, None
+
+    def parts(self):
+        """(rows of the result, A's source for them) per column part of A."""
+        if isinstance(self.A, ConcatView):
+            starts = np.cumsum([0] + [shape[1] for _, shape in self.A.parts])
+            return [(int(r), shape[1], part) for (part, shape), r in zip(self.A.parts, starts)]
+        return [(0, self.M, self.A)]
+
+    def materialise(self, b):
+        if self.copy is None:
+            self.copy = Slot((self.M, self.N), dtypes.float32)
+            A = self.A.materialise(b) if isinstance(self.A, ConcatView) else self.A
+            (A, a_off), (B, b_off) = _operand(b, A), _operand(b, self.B)
+            _float32_matmul(b, self.copy, A, B, self.M, self.N, self.K, True, False, 1,
+                            a_off, b_off)
+        return self.copy
+
+
+def sum_over_steps(b, terms):
+    """The sum of SumOverSteps terms as a few matmuls, when each part's A and the B of
+    the steps are consecutive rows of one slot each (the steps' inputs, states and
+    gradients in their blocks): sum_t A_t^T B_t = [A_0; A_1; ...]^T [B_0; B_1; ...].
+    None if they are not."""
+    first = terms[0]
+    layout = [(r, w) for r, w, _ in first.parts()]
+    if any(not isinstance(t, SumOverSteps) or t.copy is not None or
+           (t.M, t.N, t.K) != (first.M, first.N, first.K) or
+           [(r, w) for r, w, _ in t.parts()] != layout for t in terms):
+        return None
+    M, N, K = first.M, first.N, first.K
+    runs = []   # (rows of the result, [(A slot, A offset, B slot, B offset)] of a run)
+    for k, (row, width) in enumerate(layout):
+        steps = []
+        for t in terms:
+            a, bsrc = t.parts()[k][2], t.B
+            if lower_addn.is_zero(a):
+                continue
+            place_a, place_b = _place(a), _place(bsrc)
+            if place_a is None or place_b is None:
+                return None
+            steps.append(place_a + place_b)
+        steps.sort(key=lambda s: s[3])
+        for step in steps:   # runs of steps whose rows follow one another in both
+            run = runs[-1][2] if runs and runs[-1][0] == row else None
+            if run and run[-1][0] is step[0] and run[-1][2] is step[2] and \
+                    step[1] == run[-1][1] + K * width and step[3] == run[-1][3] + K * N:
+                run.append(step)
+            else:
+                runs.append((row, width, [step]))
+    if {r for r, _, _ in runs} != {r for r, _ in layout}:
+        return None   # (a part with no term at all: rows of zeros; not worth a kernel)
+    out = Slot((M, N), dtypes.float32)
+    rows = {}
+    for row, width, run in runs:
+        a, a_off, bs, b_off = run[0]
+        alone = sum(r == row for r, _, _ in runs) == 1
+        target = out if alone else Slot((width, N), dtypes.float32)
+        _float32_matmul(b, target, a, bs, width, N, K * len(run), True, False, 1, a_off,
+                        b_off, row * N if alone else 0)
+        if not alone:
+            rows.setdefault(row, []).append(target)
+    for row, products in rows.items():   # parts summed from several runs, put in place
+        total = lower_addn.add_slots(b, products, products[0].shape, dtypes.float32)
+        _copy(b, out, total, total.shape, row * N, [N, 1], 0, [N, 1])
+    return out
+
+
+def _place(source):
+    """(slot, offset) of a Slot or a piece of one, else None."""
+    if isinstance(source, Slot):
+        return source, 0
+    return source.region() if isinstance(source, Deferred) else None
 
 
 def _hoistable(part):

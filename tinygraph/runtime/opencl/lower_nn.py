@@ -142,11 +142,12 @@ def _l2_loss(b, op):
 
 
 def _reduce_into(b, op, t, axes, kind, pre=None, scale=None):
-    x = b.slot_of(t, op)
+    x, offset = b.operand(t, op)   # (a piece of a bigger slot is read in place)
     out = b.new_slot(op.outputs[0])
     b.sources[op.outputs[0]] = out
     if not out.size:
         return
     name = f"reduce_{len(b.units)}"
     b.launch(codegen.reduction(name, kind, b.shape(t), axes, codegen.c_type(t.dtype),
-                               scale=scale, pre=pre), name, [out, x], (out.size,))
+                               scale=scale, pre=pre, in_offset=offset is not None), name,
+             [out, x] + ([np.int64(offset)] if offset is not None else []), (out.size,))

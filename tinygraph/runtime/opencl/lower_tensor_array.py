@@ -11,10 +11,10 @@ import numpy as np
 from ...compiler import codegen
 from ...ops.subgraphs import unbox, variant
 from ...ops.tensor_array_values import ElementGrads, Elements, _Log
-from .lower_addn import add_slots, is_zero
+from . import lower_addn
 from .lower_array import StridedView, _copy, _strides
 from .lowerings import planned_rule
-from .units import HostFunction, Slot
+from .units import Deferred, HostFunction, Slot
 
 
 class PlanArray:
@@ -70,7 +70,7 @@ def is_planned(source):
 # ---------------------------------------------------------------- sources
 def element(b, e):
     """An element's source as a Slot or host array."""
-    return e.materialise(b) if isinstance(e, _Row) else e
+    return e.materialise(b) if isinstance(e, Deferred) else e
 
 
 def _shape(source):
@@ -117,9 +117,12 @@ def as_grads(source):
 
 
 def _value(b, t, op):
-    """t's value as an element: a Slot or a host array (None if neither)."""
-    source = b.value_of(t, op)
-    return source if isinstance(source, (Slot, np.ndarray)) else None
+    """t's value as an element: a Slot, a piece of one, or a host array (else None)."""
+    source = b.sources.get(t)
+    if isinstance(source, np.ndarray):
+        return source if source.dtype != object else None
+    source = b.leaf(t, op)
+    return source if isinstance(source, (Slot, StridedView)) else None
 
 
 def _fits(shape, dims):
@@ -136,11 +139,11 @@ def sum_terms(b, terms, shape, dtype):
     slots = [v for v in terms if isinstance(v, Slot)]
     if host:
         total = sum(host[1:], host[0])
-        if not is_zero(total):
+        if not lower_addn.is_zero(total):
             slots.append(b.slot_of_value(np.asarray(total, dtype.as_numpy_dtype), dtype))
     if not slots:
         return np.zeros(shape, dtype.as_numpy_dtype)
-    return add_slots(b, slots, shape, dtype)
+    return lower_addn.add_slots(b, slots, shape, dtype)
 
 
 # ---------------------------------------------------------------- the array's ops
@@ -165,6 +168,7 @@ def _block(b, flow, t):
     into (made at its first write), or None."""
     shape = b.shape(t)
     if flow.info.dynamic or not flow.info.identical or not b.pending(t) or shape is None \
+            or 0 in shape \
             or not _fits(flow.shape, shape) or \
             t.dtype.as_numpy_dtype != flow.info.dtype:
         return None
@@ -180,6 +184,8 @@ def _scatter(b, op):
     if flow is None or indices is None or value is None or not _shape(value) or \
             len(indices) != _shape(value)[0]:
         return False
+    if isinstance(value, StridedView):
+        value = element(b, value)
     rows = [value[k] if isinstance(value, np.ndarray) else _Row(value, k)
             for k in range(len(indices))]
     return _written(b, op, flow, list(zip(indices, rows)))

@@ -147,9 +147,3 @@ def _copy(b, out, src):
 @rule("NoOp")
 def _noop(b, op):
     pass
-
-
-from . import lower_array, lower_nn, lower_train  # noqa: E402,F401  (they fill RULES)
-from . import lower_random  # noqa: E402,F401  (random ops: kernels/random.cl)
-from . import lower_loop, lower_tensor_array  # noqa: E402,F401  (planned rules)
-from . import lower_addn  # noqa: E402,F401  (AddN: generated sum kernels)

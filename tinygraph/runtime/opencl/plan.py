@@ -10,6 +10,9 @@ from ...framework.operation import Operation
 from ...framework.registry import get_op_def
 from ...ops.variables import variable_name
 from . import lowerings
+# (each fills the rule tables of lowerings.py as it is imported)
+from . import lower_addn, lower_array, lower_loop, lower_nn  # noqa: E402,F401
+from . import lower_random, lower_tensor_array, lower_train  # noqa: E402,F401
 from .lower_tensor_array import is_planned, to_host
 from .units import Deferred, ErrorFlag, HostUnit, KernelUnit, Slot, VarRef
 
@@ -36,6 +39,7 @@ class PlanBuilder:
         # (op by op as they are lowered: an unrolled loop visits its body once per step)
         self.info = ShapePass([], self.feeds, feed_shapes, var_shapes, hints)
         self.units = []
+        self.iteration = None   # the unrolled loop step being planned (lower_loop.Rows)
         self.lowered = set()
         self.loop_results = set()   # what unrolled loop bodies hand on (see lower_loop)
         self.error_flags = []
@@ -72,7 +76,7 @@ class PlanBuilder:
         source = self.sources[t]
         if isinstance(source, _Group):
             source = self._materialise(t, source)
-        elif isinstance(source, Deferred):
+        if isinstance(source, Deferred):
             source = self.sources[t] = source.materialise(self)
         if isinstance(source, VarRef):
             slot = self.var_current.get(source.name)
@@ -223,9 +227,17 @@ class PlanBuilder:
     def leaf(self, t, consumer):
         """t as a fused kernel reads it: a Slot, or a piece of one read in place."""
         source = self.sources[t]
+        if isinstance(source, _Group):
+            source = self._materialise(t, source)
         if isinstance(source, Deferred) and source.region() is not None:
             return source
         return self.slot_of(t, consumer)
+
+    def operand(self, t, consumer):
+        """(slot, offset) of t for a kernel that reads at an offset: a piece of a bigger
+        slot stays where it is; offset None for a whole slot."""
+        source = self.leaf(t, consumer)
+        return source.region() if isinstance(source, Deferred) else (source, None)
 
     def sum_of(self, op, terms, shape, dtype):
         """A pending fused sum of terms (Slots, pieces of slots), to fuse into its
@@ -242,14 +254,13 @@ class PlanBuilder:
     def materialise_into(self, t, block, base):
         """Computes pending t into `block` from element `base` on (a TensorArray's row),
         and makes t that piece of block."""
-        from .lower_array import StridedView
-        group = self.sources[t]
-        self._materialise(t, group, (block, base))
-        view = self.sources[t] = StridedView(block, group.shape, group.dtype, base,
-                                             codegen._strides(group.shape))
-        return view
+        return self._materialise(t, self.sources[t], (block, base))
 
     def _materialise(self, t, group, into=None):
+        """Computes a pending elementwise value: into a slot of its own, a given place,
+        or (in an unrolled loop) its row of a block holding its value at every step."""
+        if into is None and self.iteration is not None and 0 not in group.shape:
+            into = self.iteration.row(t, group.shape, group.dtype)
         leaves, nodes = [], []
 
         def visit(g):
@@ -282,6 +293,10 @@ class PlanBuilder:
             ([np.int64(into[1])] if into is not None else [])
         self.launch(source, name, [out] + buffers + offsets,
                     codegen.elementwise_grid(shapes, group.shape))
+        if into is not None:   # t is that piece of the block
+            from .lower_array import StridedView
+            out = self.sources[t] = StridedView(into[0], group.shape, group.dtype, into[1],
+                                                codegen._strides(group.shape))
         return out
 
     def _host_fallback(self, op, op_def):
