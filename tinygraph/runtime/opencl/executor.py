@@ -122,6 +122,7 @@ class OpenCLPlan:
         self.var_final = {name: s for name, s in b.var_current.items() if s.kind == "varwrite"}
         self.error_flags = b.error_flags
         self.buffers = self._plan_buffers()
+        self._buffer_ids = None   # ids of self.buffers' values (see _commit)
         self._build_kernels()
         # Identical matmuls (one per unrolled step) share kernels and scratch buffers:
         # a run enqueues its units one after another, so nothing is lost by chaining them.
@@ -365,21 +366,24 @@ class OpenCLPlan:
                 ctx.copy_forward(name, prev, new)
 
     def _commit(self, state, host, invalid):
+        if self._buffer_ids is None:   # (kept up to date below: a run commits often)
+            self._buffer_ids = {id(b) for b in self.buffers.values()}
         for name, slot in self.var_final.items():
             r = slot.root()
             if r in invalid:
                 continue
             old = state.variables.get(name)
-            state.variables[name] = DeviceArray(self.buffers[r], slot.shape,
-                                                slot.dtype.as_numpy_dtype)
-            # The plan keeps a buffer for the next run: the one the session let go of.
+            given = self.buffers[r]
+            state.variables[name] = DeviceArray(given, slot.shape, slot.dtype.as_numpy_dtype)
+            # The plan keeps a buffer for the next run: the one the session let go of
+            # (unless another of the plan's slots uses it). A varwrite slot's buffer is
+            # its own, so handing it over leaves the plan.
             self.buffers[r] = old.buffer if old is not None and old.buffer.size == \
-                self.buffers[r].size and not self._shared(old.buffer) \
+                given.size and id(old.buffer) not in self._buffer_ids \
                 else _alloc(self.device.context, r.nbytes)
+            self._buffer_ids.discard(id(given))
+            self._buffer_ids.add(id(self.buffers[r]))
         state.generators.update(host._generators)
-
-    def _shared(self, buffer):
-        return any(b is buffer for b in self.buffers.values())
 
 
 class _HostUnitContext(VariableReads):

@@ -47,30 +47,38 @@ def matmul_units(b, op):
     if out.dtype.name == "float32":   # (operands may be pieces of bigger slots)
         (A, a_off), (B, b_off) = _operand(b, b.leaf(x, op)), _operand(b, b.leaf(y, op))
     else:
-        A, B = b.slot_of(x, op), b.slot_of(y, op)
+        (A, a_off), (B, b_off) = (b.slot_of(x, op), 0), (b.slot_of(y, op), 0)
     b.sources[op.outputs[0]] = out
     if out.size == 0:
         return
     n_batch = int(np.prod(batch)) if batch else 1
     if out.dtype.name == "float32":
         return _float32_matmul(b, out, A, B, M, N, K, ta, tb, n_batch, a_off, b_off)
+    _simple_matmul(b, out, A, B, M, N, K, ta, tb, n_batch, a_off, b_off)
+
+
+def _simple_matmul(b, out, A, B, M, N, K, ta, tb, n_batch, a_off=0, b_off=0, c_off=0):
+    """One output element per work-item, for dtypes other than float32."""
     ctype = codegen.c_type(out.dtype)
     name = f"matmul_{len(b.units)}"
     a_index = "k * %d + m" % M if ta else "m * %d + k" % K
     b_index = "n * %d + k" % K if tb else "k * %d + n" % N
     source = f"""__kernel void {name}(__global {ctype}* c, __global const {ctype}* a,
-                        __global const {ctype}* b) {{
-    const long g = get_global_id(0);
-    if (g >= {n_batch * M * N}) return;
-    const long batch = g / {M * N}, m = (g / {N}) % {M}, n = g % {N};
-    a += batch * {M * K};
-    b += batch * {K * N};
+                        __global const {ctype}* b, const long ao, const long bo,
+                        const long co) {{
+    const long n = get_global_id(0);
+    const uint r = (uint)get_global_id(1), batch = r / {M}, m = r % {M};
+    a += ao + (long)batch * {M * K};
+    b += bo + (long)batch * {K * N};
     {ctype} acc = 0;
     for (long k = 0; k < {K}; ++k) acc += a[{a_index}] * b[{b_index}];
-    c[g] = acc;
+    c[co + (long)r * {N} + n] = acc;
 }}
 """
-    b.launch(source, name, [out, A, B], (out.size,))
+    # (n, batch and row) as the grid: no division of a flat index, which PoCL would not
+    # vectorise
+    b.launch(source, name, [out, A, B] + [np.int64(v) for v in (a_off, b_off, c_off)],
+             (N, n_batch * M))
 
 
 # Slot kinds whose buffer no unit writes during a run: a variable's update goes to a new
