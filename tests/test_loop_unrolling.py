@@ -260,3 +260,27 @@ def test_a_weight_gradient_is_one_matmul_over_all_steps():
                         and u.runner.transpose_a)
     # (the first step's state is zeros: the recurrent part sums the other T - 1 steps)
     assert transposed == [(I, T * B), (H, (T - 1) * B)]
+
+
+def test_a_data_dependent_loop_reads_its_condition_once_per_block():
+    """Nine steps of `while sum(v) < 1000`: blocks of 4 and 8 steps, each one plan run
+    read back once (it was a run for the condition and one for the body, per step)."""
+    def build():
+        x = tf.placeholder(tf.float32, [3])
+        v = tf.while_loop(lambda v: tf.reduce_sum(v) < 1000.0, lambda v: v * 2.0 + 0.1, [x])
+        return v, {x: np.array([0.5, 1.0, 2.0], np.float32)}
+    got, _, plans_run = run("opencl", build, runs=2)
+    want, _, _ = run("numpy", build)
+    np.testing.assert_array_equal(got, want)
+    assert plans_run == 1 + 2
+
+
+def test_a_block_that_fails_past_the_loops_end_is_run_step_by_step():
+    """`while x[i] > 0: i += 1` stops at i = 2 of 3 elements; a block of 4 steps reads
+    x[3], out of range, so the host goes step by step, and the run does not fail."""
+    def build():
+        x = tf.placeholder(tf.int32, [3])
+        i = tf.while_loop(lambda i: tf.gather(x, i) > 0, lambda i: i + 1, [0])
+        return i, {x: np.array([3, 2, 0], np.int32)}
+    got, _, plans_run = run("opencl", build)
+    assert got == 2 and plans_run > 2

@@ -37,6 +37,23 @@ class While(OpDef):
         # A counted loop (`i < limit`, i stepping by one) knows its trip count before it
         # starts, so its condition is never evaluated.
         trips = a["trip_count"](values, captured) if a["trip_count"] else None
+        # Another loop asks its condition each step; a device runs a block of steps ahead
+        # of it and the host takes them up to the first false condition: one read back
+        # per block, not one per step.
+        block, size = getattr(ctx, "loop_block", None), 4
+        while trips is None and block is not None and not a["recorded"]:
+            ahead = block(op, size, values + captured)
+            if ahead is None:
+                break   # (step by step, below)
+            for go, out in zip(*ahead):
+                if not go:
+                    return values + [variant((history, values) if history is not None
+                                             else None)]
+                _check_shapes(op, out)
+                if history is not None:
+                    history.append((values, []))
+                values = out
+            size = min(2 * size, 64)
         done = 0
         while done < trips if trips is not None else \
                 ctx.call([a["cond"]], feeds, values + captured)[0]:

@@ -109,13 +109,15 @@ def _read(queue, buffer, shape, dtype, blocking):
 
 
 class OpenCLPlan:
-    def __init__(self, device, graph, fetches, feeds, feed_shapes, state, hints=None):
+    def __init__(self, device, graph, fetches, feeds, feed_shapes, state, hints=None,
+                 program=None):
         self.device = device
         self.zero_copy = device.device.type == cl.device_type.CPU and \
             bool(device.device.host_unified_memory)
-        b = PlanBuilder(device, graph, fetches, feeds, feed_shapes, state, hints)
-        self.units, self.fetches, self.feeds = b.units, fetches, b.feeds
-        self.feed_slots = [b.sources[t] for t in b.feeds]
+        b = PlanBuilder(device, graph, fetches, feeds, feed_shapes, state, hints, program)
+        self.units, self.feeds = b.units, b.feeds
+        self.fetches = fetches if program is None else [None] * len(b.fetch_sources)
+        self.feed_slots = b.feed_slots
         self.fetch_sources = b.fetch_sources
         self.var_reads = b.var_reads
         self.used = {t for op in b.lowered for t in op.inputs} | set(fetches) | b.loop_results
@@ -424,6 +426,12 @@ class _HostUnitContext(VariableReads):
 
     def random_stream(self, op):
         return self.host.random_stream(op)
+
+    def loop_block(self, op, k, values):
+        """k steps of While op `op` from `values` in one plan run: (the conditions
+        before each step, the values after each), or None (see lower_loop.run_block)."""
+        from .lower_loop import run_block
+        return run_block(self.plan.device, self.state, op, k, values)
 
     def call(self, fetches, feeds, values):
         """A loop body's or branch's sub-graph, run on this device: one plan per

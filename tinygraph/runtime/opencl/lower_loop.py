@@ -17,7 +17,7 @@ from ...framework.registry import get_op_def
 from ...ops.control_flow import _differentiable_positions
 from .lower_matmul import SumOverSteps, sum_over_steps
 from .lower_tensor_array import PlanGrads, PlanRecord, as_grads, element, sum_terms
-from .units import Slot
+from .units import Deferred, Slot
 from .lowerings import planned_rule
 
 # Body ops times iterations a loop may unroll into (its gradient: three times as many).
@@ -220,3 +220,54 @@ def _total(b, t, like, terms):
     if total is None:
         total = sum_terms(b, [element(b, g) for g in terms], like[1], t.dtype)
     return total, like[1], None
+
+
+# ---------------------------------------------------------------- loops on the host
+def run_block(device, state, op, k, values):
+    """A loop whose condition depends on computed data runs on the host, but in blocks:
+    one plan computes k steps' conditions and values, and the host reads them back once
+    (While.compute takes the values up to the first false condition). None when the
+    body cannot run ahead of its condition: random draws, TensorArrays, or a step past
+    the end that fails (an index out of range); the host then goes step by step."""
+    from ...framework.errors import OpError
+    from .executor import OpenCLPlan
+    a = op.attrs
+    feeds = a["inputs"] + a["captured"]
+    steps = a.get("block_steps")
+    if steps is None:
+        fed = set(feeds)
+        steps = a["block_steps"] = (_steps([a["cond"]], fed), _steps(a["outputs"], fed))
+    if None in steps or any(np.asarray(v).dtype == object for v in values):
+        return None
+    shapes = tuple(np.shape(v) for v in values)
+    plans = a["graph"].__dict__.setdefault("_block_plans", {})
+    key = (device, k, shapes)
+    if key not in plans:
+        plans[key] = OpenCLPlan(device, a["graph"], [], feeds, shapes, state,
+                                program=lambda b: _block(b, op, k, *steps))
+    try:
+        out = plans[key].run([np.asarray(v) for v in values], state, same_objects=True)
+    except OpError:
+        return None
+    n = len(a["inputs"])
+    return [bool(out[i * (n + 1)]) for i in range(k)], \
+        [out[i * (n + 1) + 1:(i + 1) * (n + 1)] for i in range(k)]
+
+
+def _block(b, op, k, cond_steps, body_steps):
+    """Plans k steps of the loop: per step, its condition and the values it computes."""
+    a = op.attrs
+    feeds, n = a["inputs"] + a["captured"], len(a["inputs"])
+    b.consumers.update(_counts(cond_steps + body_steps, [a["cond"]] + a["outputs"]))
+    b.loop_results.update([a["cond"]] + a["outputs"])
+    start = [b.known(t, op)[1:] for t in feeds]
+    values, fetched = start[:n], []
+    for _ in range(k):
+        known = [(t,) + v for t, v in zip(feeds, values + start[n:])]
+        b.lower_ops(cond_steps, known)
+        fetched.append(b.value_of(a["cond"], op))
+        b.lower_ops(body_steps, known)
+        values = [b.known(t, op)[1:] for t in a["outputs"]]
+        fetched.extend(v[0].materialise(b) if isinstance(v[0], Deferred) else v[0]
+                       for v in values)
+    return fetched

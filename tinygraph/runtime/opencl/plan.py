@@ -27,7 +27,11 @@ class _Group:
 
 
 class PlanBuilder:
-    def __init__(self, device, graph, fetches, feeds, feed_shapes, state, hints=None):
+    """program(builder) -> fetched sources, if given, plans instead of the fetches' ops
+    (lower_loop.py's block of loop steps)."""
+
+    def __init__(self, device, graph, fetches, feeds, feed_shapes, state, hints=None,
+                 program=None):
         self.device = device
         self.fetches = fetches
         self.feeds = list(feeds)
@@ -52,6 +56,10 @@ class PlanBuilder:
             # A value no kernel can hold (a variant: a loop's record) stays on the host.
             self.sources[t] = Slot(shape, t.dtype,
                                    "feed" if codegen.c_type(t.dtype) is not None else "host")
+        self.feed_slots = [self.sources[t] for t in self.feeds]   # (a program rebinds them)
+        if program is not None:
+            self.fetch_sources = [self._on_host(s) for s in program(self)]
+            return
         for op in self.steps:
             self._lower(op)
         self.fetch_sources = [None if isinstance(f, Operation) else
