@@ -180,6 +180,22 @@ def _pairwise(name, start, n):
     return f"({_pairwise(name, start, half)} + {_pairwise(name, start + half, n - half)})"
 
 
+def _merged(shape, axes):
+    """(shape, axes) with neighbouring dims that are both reduced or both kept merged into
+    one, and dims of 1 dropped: the same reduction with fewer divisions per element (a
+    mean over all of [32, 2000, 128] reads its input linearly)."""
+    dims, reduced = [], []
+    for axis, d in enumerate(shape):
+        if d == 1:
+            continue
+        if dims and reduced[-1] == (axis in axes):
+            dims[-1] *= d
+        else:
+            dims.append(d)
+            reduced.append(axis in axes)
+    return dims, [k for k, r in enumerate(reduced) if r]
+
+
 def reduction(name, kind, in_shape, axes, ctype, parts=1, scale=None, pre=None,
               in_offset=False):
     """A kernel reducing `axes` of in_shape. With parts > 1, each output element gets
@@ -188,6 +204,7 @@ def reduction(name, kind, in_shape, axes, ctype, parts=1, scale=None, pre=None,
     `pre` maps each element first (a C expression in x), `scale` divides the result;
     in_offset: the input starts that many elements into its buffer (a `long` argument)."""
     identity, combine = REDUCERS[kind]
+    in_shape, axes = _merged(in_shape, axes)
     if ctype not in ("float", "double") and kind in ("Max", "Min"):
         lo, hi = INT_EXTREMES[ctype]
         identity = lo if kind == "Max" else hi
@@ -211,24 +228,28 @@ def reduction(name, kind, in_shape, axes, ctype, parts=1, scale=None, pre=None,
         offs = [f"({value}) * {strides[a]}" for a, value in zip(axes, _split_index(r, red_shape))]
         return [f"{ctype} x = in[base + {' + '.join(offs) or '0'}];"] + \
             ([f"x = {pre};"] if pre is not None else [])
+    # Each part reduces a contiguous range of the reduced elements: interleaved ranges
+    # (r = part, part + parts, ...) made a long sum 40x slower on PoCL.
+    chunk = -(-n_red // parts)
+    lines.append(f"    const long lo = part * {chunk};")
+    lines.append(f"    const long hi = min(lo + {chunk}, (long){n_red});")
     if kind in ("Sum", "Mean", "SumToShape") and ctype in ("float", "double") and \
-            n_red // parts >= 4 * _LANES:
+            chunk >= 4 * _LANES:
         # Float sums in _LANES partial sums added pairwise at the end (as numpy and Eigen
         # do): one running sum's rounding error grows with the length. Unrolled by hand:
         # an array indexed per iteration would stop PoCL vectorising (3x slower).
         lines.append(f"    {ctype} " + ", ".join(f"a{j} = 0" for j in range(_LANES)) + ";")
-        lines.append("    long r = part;")
-        lines.append(f"    for (; r + {(_LANES - 1) * parts} < {n_red}; r += {_LANES * parts}) {{")
+        lines.append("    long r = lo;")
+        lines.append(f"    for (; r + {_LANES - 1} < hi; r += {_LANES}) {{")
         for j in range(_LANES):
-            lines.append(f"        {{ const long q = r + {j * parts}; " + " ".join(load("q")) +
+            lines.append(f"        {{ const long q = r + {j}; " + " ".join(load("q")) +
                          f" a{j} += x; }}")
         lines.append("    }")
-        lines.append(f"    for (; r < {n_red}; r += {parts}) {{ " + " ".join(load("r")) +
-                     " a0 += x; }")
+        lines.append("    for (; r < hi; ++r) { " + " ".join(load("r")) + " a0 += x; }")
         lines.append(f"    {ctype} acc = {_pairwise('a', 0, _LANES)};")
     else:
         lines.append(f"    {ctype} acc = ({ctype})({identity});")
-        lines.append(f"    for (long r = part; r < {n_red}; r += {parts}) {{")
+        lines.append("    for (long r = lo; r < hi; ++r) {")
         lines += ["        " + line for line in load("r")]
         lines.append(f"        acc = ({ctype})({combine.format(a='acc', x='x')});")
         lines.append("    }")
