@@ -47,8 +47,7 @@ class While(OpDef):
                 break   # (step by step, below)
             for go, out in zip(*ahead):
                 if not go:
-                    return values + [variant((history, values) if history is not None
-                                             else None)]
+                    return _finished(values, history)
                 _check_shapes(op, out)
                 if history is not None:
                     history.append((values, []))
@@ -64,8 +63,7 @@ class While(OpDef):
                 history.append((values, out[n:]))
             values = out[:n]
             done += 1
-        # (the final values too: with no iteration, they give the zeros' shapes)
-        return values + [variant((history, values) if history is not None else None)]
+        return _finished(values, history)
 
     def gradient(op, *dys):
         a = op.attrs
@@ -91,6 +89,12 @@ class While(OpDef):
         for k, j in enumerate(caps):
             result[n + j] = out[len(vars_) + k] if j in reach_caps else None
         return result
+
+
+def _finished(values, history):
+    """While's outputs: the loop variables' final values and the record (with the final
+    values too: with no iteration, they give the zeros' shapes)."""
+    return values + [variant((history, values) if history is not None else None)]
 
 
 def _share_written(attrs, out, values, captured):

@@ -7,7 +7,8 @@ import numpy as np
 from ...compiler import codegen
 from ...framework import dtypes
 from ...ops.gather_ops import _first_bad
-from .lower_array import _axis, _grid, _prod, _up, library2
+from .copies import _grid, _prod, _up, library2
+from .lower_array import _axis
 from .lowerings import rule
 from .units import Slot
 

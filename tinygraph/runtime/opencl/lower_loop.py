@@ -16,7 +16,7 @@ from ...framework import dtypes
 from ...framework.registry import get_op_def
 from ...ops.control_flow import _differentiable_positions
 from .lower_matmul import SumOverSteps, sum_over_steps
-from .lower_tensor_array import PlanGrads, PlanRecord, as_grads, element, sum_terms
+from .lower_tensor_array import PlanGrads, PlanRecord, as_grads, sum_terms
 from .units import Deferred, Slot
 from .lowerings import planned_rule
 
@@ -218,7 +218,7 @@ def _total(b, t, like, terms):
         raise _Abort
     total = sum_over_steps(b, terms) if isinstance(terms[0], SumOverSteps) else None
     if total is None:
-        total = sum_terms(b, [element(b, g) for g in terms], like[1], t.dtype)
+        total = sum_terms(b, terms, like[1], t.dtype)
     return total, like[1], None
 
 

@@ -10,7 +10,7 @@ import numpy as np
 from ...compiler import codegen
 from ...framework import dtypes
 from . import lower_addn
-from .lower_array import ConcatView, StridedView, _copy
+from .copies import ConcatView, StridedView, _copy
 from .units import CallUnit, Deferred, Slot
 
 

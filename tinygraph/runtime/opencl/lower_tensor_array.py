@@ -12,7 +12,7 @@ from ...compiler import codegen
 from ...ops.subgraphs import unbox, variant
 from ...ops.tensor_array_values import ElementGrads, Elements, _Log
 from . import lower_addn
-from .lower_array import StridedView, _copy, _strides
+from .copies import StridedView, _copy, _strides
 from .lowerings import planned_rule
 from .units import Deferred, HostFunction, Slot
 
@@ -71,10 +71,6 @@ def is_planned(source):
 def element(b, e):
     """An element's source as a Slot or host array."""
     return e.materialise(b) if isinstance(e, Deferred) else e
-
-
-def _shape(source):
-    return source.shape if isinstance(source, (Slot, _Row)) else np.shape(source)
 
 
 def _index(b, t):
@@ -181,8 +177,8 @@ def _block(b, flow, t):
 def _scatter(b, op):
     flow, indices = _array(b, op.inputs[3]), _indices(b, op.inputs[1])
     value = _value(b, op.inputs[2], op)
-    if flow is None or indices is None or value is None or not _shape(value) or \
-            len(indices) != _shape(value)[0]:
+    if flow is None or indices is None or value is None or not np.shape(value) or \
+            len(indices) != np.shape(value)[0]:
         return False
     if isinstance(value, StridedView):
         value = element(b, value)
@@ -198,10 +194,10 @@ def _written(b, op, flow, pairs, block=None):
     elements = dict(flow.elements)
     for i, e in pairs:
         if i < 0 or i >= size and not info.dynamic or i in elements or \
-                not _fits(shape, _shape(e)):
+                not _fits(shape, np.shape(e)):
             return False
         elements[i] = e
-        shape = tuple(_shape(e)) if info.identical else shape
+        shape = tuple(np.shape(e)) if info.identical else shape
         size = max(size, i + 1)
     b.sources[op.outputs[0]] = PlanArray(info, size, shape, elements, block or flow.block)
 
@@ -225,14 +221,14 @@ def _gather(b, op):
     if flow is None or not indices or any(not 0 <= i < flow.size for i in indices):
         return False
     rows = [flow.elements.get(i) for i in indices]
-    if any(r is None for r in rows) or len({tuple(_shape(r)) for r in rows}) != 1:
+    if any(r is None for r in rows) or len({tuple(np.shape(r)) for r in rows}) != 1:
         return False
     _stack(b, op.outputs[0], rows, op.outputs[0].dtype)
 
 
 def _stack(b, t, rows, dtype):
     """t = the rows stacked: the rows' own slot when they are all of one, in order."""
-    shape = tuple(_shape(rows[0]))
+    shape = tuple(np.shape(rows[0]))
     st, n = _strides(shape), int(np.prod(shape))
     places = [r.region() if isinstance(r, StridedView) else None for r in rows]
     whole = places[0][0] if places[0] else None
@@ -270,7 +266,7 @@ def _grad_write(b, op):
 @planned_rule("TensorArrayGradScatter")
 def _grad_scatter(b, op):
     indices, dy = _indices(b, op.inputs[0]), _value(b, op.inputs[1], op)
-    if indices is None or dy is None or not _shape(dy) or len(indices) != _shape(dy)[0]:
+    if indices is None or dy is None or not np.shape(dy) or len(indices) != np.shape(dy)[0]:
         return False
     terms = {}
     for k, i in enumerate(indices):
@@ -314,7 +310,7 @@ def _grad_read(b, op):
     if grads is None or i is None or shape is None:
         return False
     terms = grads.terms.get(i, [])
-    if any(tuple(_shape(e)) != shape for e in terms):
+    if any(tuple(np.shape(e)) != shape for e in terms):
         return False
     b.sources[op.outputs[0]] = sum_terms(b, terms, shape, op.outputs[0].dtype)
 
@@ -324,7 +320,7 @@ def _grad_gather(b, op):
     grads, indices = _grads(b, op.inputs[0]), _indices(b, op.inputs[1])
     shape = _shape_value(b, op.inputs[2])
     if grads is None or indices is None or shape is None or not shape or \
-            len(indices) != shape[0] or any(tuple(_shape(e)) != shape[1:]
+            len(indices) != shape[0] or any(tuple(np.shape(e)) != shape[1:]
                                             for v in grads.terms.values() for e in v):
         return False
     dtype = op.outputs[0].dtype

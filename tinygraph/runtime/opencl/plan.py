@@ -302,7 +302,7 @@ class PlanBuilder:
         self.launch(source, name, [out] + buffers + offsets,
                     codegen.elementwise_grid(shapes, group.shape))
         if into is not None:   # t is that piece of the block
-            from .lower_array import StridedView
+            from .copies import StridedView
             out = self.sources[t] = StridedView(into[0], group.shape, group.dtype, into[1],
                                                 codegen._strides(group.shape))
         return out
