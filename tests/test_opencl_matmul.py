@@ -227,6 +227,38 @@ def test_one_packed_b_read_by_matmuls_of_any_m(dc, monkeypatch, vw, N, K, tb, ba
         check(got, a, b, ta, tb)
 
 
+@pytest.mark.parametrize("M,K,ta", [(600, 130, True), (40, 2048, False), (13, 6000, True)])
+def test_a_packed_by_pack_a_into_a_buffer_of_the_callers(dc, M, K, ta):
+    """PackA copies A (at an offset) to the layout the kernel reads; a Matmul built with
+    packed_a=True reads that buffer and makes none of its own."""
+    N, batch = 9, 2
+    first = Matmul(dc.context, dc.device, M, N, K, ta, False, batch, kernel="cpu")
+    assert first.packed_a_size > 0   # (these shapes are packed: see cpu_config)
+    a, b = operands(M, N, K, ta, False, batch, seed=K)
+    packed = cl.Buffer(dc.context, cl.mem_flags.READ_WRITE, 4 * first.packed_a_size)
+    matmul_module.PackA(first).enqueue(
+        dc.queue, buffer(dc, np.concatenate([[np.nan] * 2, a.ravel()])), packed, 2)
+    mm = Matmul(dc.context, dc.device, M, N, K, ta, False, batch, kernel="cpu",
+                packed_a=True)
+    C = cl.Buffer(dc.context, cl.mem_flags.READ_WRITE, 4 * batch * M * N)
+    mm.enqueue(dc.queue, packed, buffer(dc, b), C)
+    got = np.empty((batch, M, N), np.float32)
+    cl.enqueue_copy(dc.queue, got, C)
+    check(got, a, b, ta, False)
+    assert "ap" not in mm._state._scratch
+    with pytest.raises(ValueError, match="offset"):
+        mm.enqueue(dc.queue, packed, buffer(dc, b), C, a_offset=1)
+
+
+def test_packed_a_only_for_a_product_that_packs_a(dc):
+    small = Matmul(dc.context, dc.device, 4, 5, 6, kernel="cpu")
+    assert small.packed_a_size == 0
+    with pytest.raises(ValueError, match="in place"):
+        Matmul(dc.context, dc.device, 4, 5, 6, kernel="cpu", packed_a=True)
+    with pytest.raises(ValueError, match="in place"):
+        matmul_module.PackA(small)
+
+
 def test_packed_b_is_for_the_cpu_kernel(dc):
     with pytest.raises(ValueError, match="packed_b"):
         Matmul(dc.context, dc.device, 4, 5, 6, kernel="gpu", packed_b=True)

@@ -135,6 +135,10 @@ def reshape(tensor, shape, name=None):
 
 class BroadcastTo(OpDef):
     type = "BroadcastTo"
+    # On OpenCL, an elementwise op like any other: the fused kernel reads x broadcast to
+    # the output's shape, so a consumer such as mean's gradient times a big tensor never
+    # writes the broadcast value out.
+    expr = "{0}"
 
     def infer(op):
         x, target = op.inputs

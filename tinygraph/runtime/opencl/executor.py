@@ -1,5 +1,6 @@
 """Running an OpenCL plan: buffers planned once, kernels bound once, each run enqueued
 whole; only the fetched values are read back, once, at the end."""
+import bisect
 import operator
 import re
 
@@ -108,6 +109,33 @@ def _read(queue, buffer, shape, dtype, blocking):
     return out
 
 
+class _FreeBuffers:
+    """Buffers whose temporaries are dead, by size. A temporary takes the smallest that
+    is big enough but not twice its size (kernels are given their sizes, not a
+    buffer's): a matmul's packed operand then lives in what an earlier, dead temporary
+    of about its size held, and small ones do not take the big ones."""
+
+    def __init__(self):
+        self.sizes, self.by_size = [], {}   # sorted sizes; size -> buffers
+
+    def give(self, buffer):
+        if buffer.size not in self.by_size:
+            bisect.insort(self.sizes, buffer.size)
+        self.by_size.setdefault(buffer.size, []).append(buffer)
+
+    def take(self, nbytes):
+        """The smallest free buffer of at least nbytes, or None."""
+        k = bisect.bisect_left(self.sizes, nbytes)
+        if k == len(self.sizes) or self.sizes[k] >= 2 * nbytes:
+            return None
+        size = self.sizes[k]
+        pool = self.by_size[size]
+        buffer = pool.pop()
+        if not pool:
+            del self.by_size[size], self.sizes[k]
+        return buffer
+
+
 class OpenCLPlan:
     def __init__(self, device, graph, fetches, feeds, feed_shapes, state, hints=None,
                  program=None):
@@ -155,7 +183,7 @@ class OpenCLPlan:
         pinned = fetched | fed | {f.slot for f in self.error_flags}
         pinned |= {s.root() for f in self.error_flags for s in f.keep}
         self.host_arrays = {}   # slot root -> the host array behind its zero-copy buffer
-        buffers, free = {}, {}
+        buffers, free = {}, _FreeBuffers()
 
         def allocate(r):
             # (Not a variable's new value: that buffer is handed to the session.)
@@ -173,12 +201,12 @@ class OpenCLPlan:
                 r = s.root()
                 if r in buffers or r.kind in ("var", "host"):
                     continue
-                pool = free.get(r.nbytes) if r.kind == "temp" and r not in pinned else None
-                buffers[r] = pool.pop() if pool else allocate(r)
+                reuse = r.kind == "temp" and r not in pinned and free.take(r.nbytes)
+                buffers[r] = reuse or allocate(r)
             for s in self._unit_slots(unit):
                 r = s.root()
                 if last_use.get(r) == i and r.kind == "temp" and r not in pinned and r in buffers:
-                    free.setdefault(r.nbytes, []).append(buffers[r])
+                    free.give(buffers[r])
                     del last_use[r]
         for r in fed | fetched | {f.slot for f in self.error_flags}:
             # feeds, error flags, and e.g. an empty result that no kernel wrote

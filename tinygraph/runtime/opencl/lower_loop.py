@@ -208,12 +208,10 @@ def _total(b, t, like, terms):
     if not terms:
         return None
     if t.dtype == dtypes.variant:
-        total = PlanGrads()
-        for g in map(as_grads, terms):
-            if g is None:
-                raise _Abort
-            total = total.plus(g)
-        return total, (), None
+        parts = [as_grads(g) for g in terms]
+        if None in parts:
+            raise _Abort
+        return PlanGrads.total(parts), (), None
     if like[1] is None:
         raise _Abort
     total = sum_over_steps(b, terms) if isinstance(terms[0], SumOverSteps) else None

@@ -88,28 +88,36 @@ _UNWRITTEN = ("var", "const", "feed")
 
 
 def _float32_matmul(b, out, A, B, M, N, K, ta, tb, n_batch, a_off=0, b_off=0, c_off=0):
-    """out = op(A) @ op(B), each operand `*_off` elements into its buffer."""
-    from .matmul import Matmul, PackB
+    """out = op(A) @ op(B), each operand `*_off` elements into its buffer. On the CPU
+    kernel, packed operands are temporaries of the plan's, so that their buffers are
+    shared with other temporaries (a weight gradient over 2,000 steps packs 65 MB)."""
+    from .matmul import Matmul, PackA, PackB
     kernel = "cpu" if b.device.is_cpu else "gpu"
     runner = Matmul(b.device.context, b.device.device, M, N, K, ta, tb, batch=n_batch,
                     kernel=kernel)
+    if runner.kind != "cpu":
+        b.units.append(CallUnit(runner, [A, B, out], [a_off, b_off, c_off]))
+        return
     root = B.root()
-    if runner.kind == "cpu" and root.kind in _UNWRITTEN:
-        # One packed copy per (B, layout), a temporary of the plan's: its lifetime runs
-        # from the pack to the last matmul that lists it.
-        packs = b.__dict__.setdefault("_packed_b", {})   # per plan builder
-        key = (root, b_off, runner.pack_layout)
-        packed, index, unit = packs.get(key, (None, -1, None))
-        # (Gone if the plan dropped the units since: a loop it could not unroll.)
-        if not 0 <= index < len(b.units) or b.units[index] is not unit:
-            packed = Slot((runner.packed_b_size,), out.dtype)
-            unit = CallUnit(PackB(runner), [B, packed], [b_off])   # .enqueue(queue, b, bp)
-            packs[key] = packed, len(b.units), unit
-            b.units.append(unit)
-        runner = Matmul(b.device.context, b.device.device, M, N, K, ta, tb, batch=n_batch,
-                        kernel=kernel, packed_b=True)
-        B, b_off = packed, 0
-    b.units.append(CallUnit(runner, [A, B, out], [a_off, b_off, c_off]))
+    # A B nothing writes during the run is packed once per (B, layout): that packed
+    # copy lives from the pack to the last matmul that lists it.
+    packs = b.__dict__.setdefault("_packed_b", {})   # per plan builder
+    key = (root, b_off, runner.pack_layout)
+    packed, index, unit = packs.get(key, (None, -1, None)) if root.kind in _UNWRITTEN \
+        else (None, -1, None)
+    # (Gone if the plan dropped the units since: a loop it could not unroll.)
+    if not 0 <= index < len(b.units) or b.units[index] is not unit:
+        packed = Slot((runner.packed_b_size,), out.dtype)
+        unit = CallUnit(PackB(runner), [B, packed], [b_off])   # .enqueue(queue, b, bp)
+        packs[key] = packed, len(b.units), unit
+        b.units.append(unit)
+    if runner.packed_a_size:
+        packed_a = Slot((runner.packed_a_size,), out.dtype)
+        b.units.append(CallUnit(PackA(runner), [A, packed_a], [a_off]))
+        A, a_off = packed_a, 0
+    runner = Matmul(b.device.context, b.device.device, M, N, K, ta, tb, batch=n_batch,
+                    kernel=kernel, packed_b=True, packed_a=runner.packed_a_size > 0)
+    b.units.append(CallUnit(runner, [A, packed, out], [a_off, 0, c_off]))
 
 
 class Product(Deferred):
@@ -198,6 +206,9 @@ class SumOverSteps(Deferred):
         return self.copy
 
 
+RUN_BYTES = 4 << 20
+
+
 def sum_over_steps(b, terms):
     """The sum of SumOverSteps terms as a few matmuls, when each part's A and the B of
     the steps are consecutive rows of one slot each (the steps' inputs, states and
@@ -222,10 +233,13 @@ def sum_over_steps(b, terms):
                 return None
             steps.append(place_a + place_b)
         steps.sort(key=lambda s: s[3])
+        # (a run's matmul packs its operands: a long loop's in pieces of ~RUN_BYTES)
+        longest = max(1, RUN_BYTES // (4 * K * max(width, N)))
         for step in steps:   # runs of steps whose rows follow one another in both
             run = runs[-1][2] if runs and runs[-1][0] == row else None
-            if run and run[-1][0] is step[0] and run[-1][2] is step[2] and \
-                    step[1] == run[-1][1] + K * width and step[3] == run[-1][3] + K * N:
+            if run and len(run) < longest and run[-1][0] is step[0] and \
+                    run[-1][2] is step[2] and step[1] == run[-1][1] + K * width and \
+                    step[3] == run[-1][3] + K * N:
                 run.append(step)
             else:
                 runs.append((row, width, [step]))

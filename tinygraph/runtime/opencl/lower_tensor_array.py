@@ -17,9 +17,43 @@ from .lowerings import planned_rule
 from .units import Deferred, HostFunction, Slot
 
 
+class _Store:
+    def __init__(self, entries=None):
+        self.entries, self.head = entries or {}, 0   # index -> (version, source)
+
+
+class FlowElements:
+    """A flow's elements: index -> the element's source (a Slot, a host array, or a
+    _Row). The flows of an array's successive writes share one store, each seeing the
+    entries up to its own version: a loop writing T elements would otherwise keep T
+    copies of up to T entries."""
+
+    def __init__(self, items=(), store=None, version=0):
+        self.store = store or _Store({i: (0, e) for i, e in dict(items).items()})
+        self.version = version
+
+    def get(self, i):
+        entry = self.store.entries.get(i)
+        return entry[1] if entry is not None and entry[0] <= self.version else None
+
+    def __contains__(self, i):
+        return self.get(i) is not None
+
+    def items(self):
+        return [(i, e) for i, (v, e) in self.store.entries.items() if v <= self.version]
+
+    def with_pairs(self, pairs):
+        store = self.store
+        if store.head != self.version:   # an older flow written again: a store of its own
+            store = _Store({i: (0, e) for i, e in self.items()})
+        store.head += 1
+        store.entries.update((i, (store.head, e)) for i, e in pairs)
+        return FlowElements(store=store, version=store.head)
+
+
 class PlanArray:
-    """A flow's value while planning: index -> the element's source (a Slot, a host
-    array, or a _Row), the size and the element shape so far."""
+    """A flow's value while planning: its elements (FlowElements), the size and the
+    element shape so far."""
 
     def __init__(self, info, size, shape, elements, block=None):
         self.info, self.size, self.shape, self.elements = info, size, shape, elements
@@ -35,10 +69,14 @@ class PlanGrads:
     def __init__(self, terms=None):
         self.terms = terms or {}
 
-    def plus(self, other):
-        terms = {i: list(v) for i, v in self.terms.items()}
-        for i, v in other.terms.items():
-            terms.setdefault(i, []).extend(v)
+    @staticmethod
+    def total(parts):
+        """The sum of PlanGrads: their terms, index by index (in one pass: a loop's
+        iterations each give one)."""
+        terms = {}
+        for p in parts:
+            for i, v in p.terms.items():
+                terms.setdefault(i, []).extend(v)
         return PlanGrads(terms)
 
 
@@ -91,7 +129,7 @@ def _array(b, t):
     if isinstance(value, Elements):   # folded: an empty array, or constants written
         items = {i: value.get(i) for i in value.log.pos}
         return PlanArray(value.info, value.size, value.shape,
-                         {i: v for i, v in items.items() if v is not None})
+                         FlowElements((i, v) for i, v in items.items() if v is not None))
     return None
 
 
@@ -191,15 +229,16 @@ def _written(b, op, flow, pairs, block=None):
     """The flow after writing (index, element) pairs, or False for a write TF refuses
     (left to the host, which raises TF's error)."""
     info, size, shape = flow.info, flow.size, flow.shape
-    elements = dict(flow.elements)
+    written = set()
     for i, e in pairs:
-        if i < 0 or i >= size and not info.dynamic or i in elements or \
-                not _fits(shape, np.shape(e)):
+        if i < 0 or i >= size and not info.dynamic or i in written or \
+                i in flow.elements or not _fits(shape, np.shape(e)):
             return False
-        elements[i] = e
+        written.add(i)
         shape = tuple(np.shape(e)) if info.identical else shape
         size = max(size, i + 1)
-    b.sources[op.outputs[0]] = PlanArray(info, size, shape, elements, block or flow.block)
+    b.sources[op.outputs[0]] = PlanArray(info, size, shape, flow.elements.with_pairs(pairs),
+                                         block or flow.block)
 
 
 @planned_rule("TensorArrayReadV3")
@@ -292,10 +331,7 @@ def _variant_add(b, op):
     parts = [_grads(b, t) for t in op.inputs]
     if any(p is None for p in parts):
         return False
-    total = PlanGrads()
-    for p in parts:
-        total = total.plus(p)
-    b.sources[op.outputs[0]] = total
+    b.sources[op.outputs[0]] = PlanGrads.total(parts)
 
 
 def _shape_value(b, t):

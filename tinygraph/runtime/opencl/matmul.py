@@ -10,6 +10,9 @@ kernels/matmul.cl, compiled with the shape as constants (see the notes there):
 - other devices (GPUs): local-memory tiles, a small block of C per work-item.
 A plan packs a B that many products read (an RNN's weights) once: PackB packs it into a
 buffer of the plan's, and Matmuls built with packed_b=True read that instead of B.
+Likewise PackA packs A into a temporary of the plan's for a Matmul built with
+packed_a=True, so that a big product's scratch is shared with the plan's other
+temporaries rather than kept by its Matmul.
 """
 import numpy as np
 import pyopencl as cl
@@ -111,11 +114,14 @@ class Matmul(_Shareable):
     calls run one after another. kernel="cpu" or "gpu" overrides the choice by device
     type (tests run the GPU kernel on CPU devices).
 
+    packed_a (CPU kernel, when cpu_config packs A): enqueue()'s a is A already packed, by
+    a PackA of an equal Matmul.
     packed_b (CPU kernel only): enqueue()'s b is op(B) already packed, by a PackB of a
     Matmul with the same pack_layout, so this one launches no pack_b of its own."""
 
     def __init__(self, context, device, M, N, K, transpose_a=False, transpose_b=False,
-                 batch=1, *, shared_a=False, shared_b=False, kernel=None, packed_b=False):
+                 batch=1, *, shared_a=False, shared_b=False, kernel=None, packed_b=False,
+                 packed_a=False):
         for name, v in (("M", M), ("N", N), ("K", K), ("batch", batch)):
             if int(v) != v or v < 0:
                 raise ValueError(f"Matmul: {name} must be a non-negative integer, got {v!r}")
@@ -124,7 +130,7 @@ class Matmul(_Shareable):
         self.M, self.N, self.K, self.batch = int(M), int(N), int(K), int(batch)
         self.transpose_a, self.transpose_b = bool(transpose_a), bool(transpose_b)
         self.shared_a, self.shared_b = bool(shared_a), bool(shared_b)
-        self.packed_b = bool(packed_b)
+        self.packed_a, self.packed_b = bool(packed_a), bool(packed_b)
         self.context, self.device = context, device
         self._state = None   # _State: kernels, scratch, the previous call's last event
         M, N, K = self.M, self.N, self.K
@@ -140,9 +146,12 @@ class Matmul(_Shareable):
             self.config = gpu_config(device)
         if self.packed_b and self.kind == "gpu":
             raise ValueError("Matmul: packed_b is for the CPU kernel only")
+        if self.packed_a and not self.packed_a_size:
+            raise ValueError("Matmul: packed_a, but this product reads A in place")
         # Everything the kernels and scratch sizes depend on.
         self.key = (context, device, self.kind, M, N, K, self.transpose_a,
-                    self.transpose_b, self.batch, self.shared_a, self.shared_b, self.packed_b)
+                    self.transpose_b, self.batch, self.shared_a, self.shared_b, self.packed_a,
+                    self.packed_b)
 
     @property
     def pack_layout(self):
@@ -159,6 +168,17 @@ class Matmul(_Shareable):
         nr = self.config["VW"] * self.config["NV"]
         return (1 if self.shared_b else self.batch) * _cdiv(self.N, nr) * nr * self.K
 
+    @property
+    def packed_a_size(self):
+        """Floats of the pack_a scratch (see cpu_config), 0 when A is read in place."""
+        cfg = self.config if self.kind == "cpu" else None
+        if not cfg or not cfg["PACK_A"]:
+            return 0
+        rows = self.K if self.transpose_a else self.M
+        size = rows * cfg["LDA"] if cfg["PACK_A"] == 1 else \
+            _cdiv(self.M, cfg["MR"]) * cfg["MR"] * self.K
+        return (1 if self.shared_a else self.batch) * size
+
     def _new_state(self):
         return _State(self)
 
@@ -168,7 +188,7 @@ class Matmul(_Shareable):
 
     def enqueue(self, queue, a, b, c, a_offset=0, b_offset=0, c_offset=0, wait_for=None):
         """Enqueue C = op(A) @ op(B) on `queue` after the events `wait_for`; a, b, c are
-        cl.Buffers, offsets are in elements (b_offset 0 if b is packed). Returns the last
+        cl.Buffers, offsets are in elements (0 for a packed operand). Returns the last
         cl.Event."""
         st = self._get_state()
         wait = list(wait_for) if wait_for else []
@@ -183,16 +203,17 @@ class Matmul(_Shareable):
         elif self.kind == "cpu":
             enq = cl.enqueue_nd_range_kernel
             one = (1, 1, 1)
+            if self.packed_a and a_offset or self.packed_b and b_offset:
+                raise ValueError("Matmul: a packed operand has no offset")
             if self.packed_b:
-                if b_offset:
-                    raise ValueError("Matmul: a packed B has no offset")
                 bp, deps = b, list(wait)
             else:
-                bp, deps = st.bp, [st.pack.enqueue(queue, b, st.bp, b_offset, wait)]
+                bp = st.scratch("bp", 4 * self.packed_b_size)
+                deps = [st.pack.enqueue(queue, b, bp, b_offset, wait)]
             if st.pack_a is not None:
-                st.set(st.pack_a, st.ap, a, np.int32(a_offset))
-                deps.append(enq(queue, st.pack_a, st.grid_a, one, wait_for=wait or None))
-                a, a_offset = st.ap, 0
+                ap = st.scratch("ap", 4 * self.packed_a_size)
+                deps.append(st.pack_a.enqueue(queue, a, ap, a_offset, wait))
+                a, a_offset = ap, 0
             st.set(st.mm, c, a, bp, np.int32(a_offset), np.int32(c_offset))
             ev = enq(queue, st.mm, st.grid, one, wait_for=deps or None)
         else:
@@ -218,11 +239,30 @@ class PackB(_Shareable):
         self.key = ("pack_b",) + mm.pack_layout   # PackBs of one layout share a kernel
 
     def _new_state(self):
-        return _Packer(self.mm, _program(self.mm))
+        return _Packer(self.mm, _program(self.mm), "pack_b")
 
     def enqueue(self, queue, b, bp, b_offset=0, wait_for=None):
         """Enqueue Bp = op(B) packed, b_offset elements into b. Returns the cl.Event."""
         return self._get_state().enqueue(queue, b, bp, b_offset, wait_for)
+
+
+class PackA(_Shareable):
+    """Enqueues pack_a alone: A for `mm` (a Matmul whose CPU kernel packs A) copied to
+    the layout that kernel reads, into a buffer of mm.packed_a_size floats, which a
+    Matmul like mm built with packed_a=True reads. Ordered as PackB is."""
+
+    def __init__(self, mm):
+        if not mm.packed_a_size:
+            raise ValueError("PackA: this product reads A in place")
+        self.mm = mm
+        self.key = ("pack_a",) + mm.key
+
+    def _new_state(self):
+        return _Packer(self.mm, _program(self.mm), "pack_a")
+
+    def enqueue(self, queue, a, ap, a_offset=0, wait_for=None):
+        """Enqueue Ap = A packed, a_offset elements into a. Returns the cl.Event."""
+        return self._get_state().enqueue(queue, a, ap, a_offset, wait_for)
 
 
 def _program(mm):
@@ -259,19 +299,22 @@ class _Args:
 
 
 class _Packer(_Args):
-    """The pack_b kernel of a CPU Matmul's program and its range."""
+    """A pack kernel of a CPU Matmul's program ("pack_a" or "pack_b") and its range."""
 
-    def __init__(self, mm, program):
+    def __init__(self, mm, program, name):
         super().__init__()
-        self.kernel = cl.Kernel(program, "pack_b")
-        nb_b = 1 if mm.shared_b else mm.batch
-        njb = _cdiv(mm.N, mm.config["VW"] * mm.config["NV"])
-        # PK = 64 k per work-item when B is transposed, else PR = 4 rows
-        self.grid = ((njb, _cdiv(mm.K, 64), nb_b) if mm.transpose_b
-                     else (_cdiv(mm.K, 4), 1, nb_b))
+        self.kernel = cl.Kernel(program, name)
+        if name == "pack_a":   # PR = 4 rows of A per work-item
+            self.grid = (_cdiv(mm.K if mm.transpose_a else mm.M, 4), 1,
+                         1 if mm.shared_a else mm.batch)
+        else:   # PK = 64 k per work-item when B is transposed, else PR = 4 rows
+            nb_b = 1 if mm.shared_b else mm.batch
+            njb = _cdiv(mm.N, mm.config["VW"] * mm.config["NV"])
+            self.grid = ((njb, _cdiv(mm.K, 64), nb_b) if mm.transpose_b
+                         else (_cdiv(mm.K, 4), 1, nb_b))
 
-    def enqueue(self, queue, b, bp, b_offset, wait_for):
-        self.set(self.kernel, bp, b, np.int32(b_offset))
+    def enqueue(self, queue, src, packed, offset, wait_for):
+        self.set(self.kernel, packed, src, np.int32(offset))
         return cl.enqueue_nd_range_kernel(queue, self.kernel, self.grid, (1, 1, 1),
                                           wait_for=wait_for or None)
 
@@ -283,24 +326,17 @@ class _State(_Args):
     def __init__(self, mm):
         super().__init__()
         self.last = None    # the previous call's last event (scratch reuse)
+        self.context, self._scratch = mm.context, {}
         if mm.kind not in ("cpu", "gpu"):
             return
-        context, cfg, batch = mm.context, mm.config, mm.batch
-        M, N, K = mm.M, mm.N, mm.K
+        cfg, batch, M, N = mm.config, mm.batch, mm.M, mm.N
         prg = _program(mm)
         if mm.kind == "cpu":
             nib = _cdiv(M, cfg["MR"])
             if not mm.packed_b:
-                self.pack = _Packer(mm, prg)
-                self.bp = cl.Buffer(context, cl.mem_flags.READ_WRITE, 4 * mm.packed_b_size)
-            self.pack_a = self.ap = None
-            if cfg["PACK_A"]:   # PR = 4 rows of A per work-item
-                rows = K if mm.transpose_a else M
-                size = rows * cfg["LDA"] if cfg["PACK_A"] == 1 else nib * cfg["MR"] * K
-                self.pack_a = cl.Kernel(prg, "pack_a")
-                nb_a = 1 if mm.shared_a else batch
-                self.ap = cl.Buffer(context, cl.mem_flags.READ_WRITE, 4 * nb_a * size)
-                self.grid_a = (_cdiv(rows, 4), 1, nb_a)
+                self.pack = _Packer(mm, prg, "pack_b")
+            self.pack_a = _Packer(mm, prg, "pack_a") if cfg["PACK_A"] and not mm.packed_a \
+                else None
             self.mm = cl.Kernel(prg, "mm_cpu")
             njb = _cdiv(N, cfg["VW"] * cfg["NV"])
             self.grid = (njb, nib, batch) if cfg["ORDER"] else (nib, njb, batch)
@@ -309,3 +345,11 @@ class _State(_Args):
             lx, ly = cfg["TN"] // cfg["WN"], cfg["TM"] // cfg["WM"]
             self.local = (lx, ly, 1)
             self.grid = (_cdiv(N, cfg["TN"]) * lx, _cdiv(M, cfg["TM"]) * ly, batch)
+
+    def scratch(self, name, nbytes):
+        """A scratch buffer of the state's, made when first needed."""
+        buffer = self._scratch.get(name)
+        if buffer is None:
+            buffer = self._scratch[name] = cl.Buffer(self.context, cl.mem_flags.READ_WRITE,
+                                                     nbytes)
+        return buffer

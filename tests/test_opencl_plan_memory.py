@@ -1,0 +1,133 @@
+"""What an OpenCL plan keeps in memory: temporaries share buffers (a big one may take a
+dead buffer a little bigger than itself), a matmul's packed operands are temporaries of
+the plan's, a long loop's weight gradient packs its steps' rows in pieces, a broadcast
+is read in place by the kernel that consumes it, and a TensorArray written T times
+keeps one table of its elements. Values against the numpy backend."""
+import numpy as np
+import pytest
+
+import tinygraph as tf
+from tinygraph.runtime.opencl import lower_matmul
+from tinygraph.runtime.opencl.executor import _FreeBuffers
+from tinygraph.runtime.opencl.lower_tensor_array import FlowElements
+from tinygraph.runtime.opencl.matmul import Matmul, PackA, PackB
+from tinygraph.runtime.opencl.units import CallUnit, HostUnit
+
+from test_loop_unrolling import assert_same, run
+
+
+class FakeBuffer:
+    def __init__(self, size):
+        self.size = size
+
+
+def test_a_dead_buffer_is_taken_by_a_temporary_up_to_half_its_size():
+    free = _FreeBuffers()
+    big, small, exact = FakeBuffer(1000), FakeBuffer(100), FakeBuffer(300)
+    for b in (big, small, exact):
+        free.give(b)
+    assert free.take(1001) is None
+    assert free.take(40) is None          # 100 is more than twice 40: a new buffer
+    assert free.take(300) is exact
+    assert free.take(290) is None         # 1000 >= 2 * 290: too big
+    assert free.take(600) is big
+    assert free.take(60) is small
+    assert free.take(1) is None and free.sizes == [] and free.by_size == {}
+
+
+def rnn_gradients(T, B=4, I=3, H=5):
+    def build():
+        X = tf.placeholder(tf.float32, [B, T, I])
+        cell = tf.nn.rnn_cell.BasicRNNCell(num_units=H)
+        outputs, _ = tf.nn.dynamic_rnn(cell, X, dtype=tf.float32)
+        loss = tf.reduce_mean(tf.square(outputs))
+        return [loss] + tf.gradients(loss, tf.trainable_variables()), \
+            {X: np.random.RandomState(5).randn(B, T, I).astype(np.float32)}
+    return build
+
+
+def matmuls(plan):
+    return [u.runner for u in plan.units if isinstance(u, CallUnit)
+            and isinstance(u.runner, Matmul)]
+
+
+def test_a_long_loops_weight_gradient_packs_its_rows_in_pieces(monkeypatch):
+    """sum_t x_t^T dz_t over 12 steps, in runs of 5 steps' rows at most (RUN_BYTES), the
+    runs' products summed: the packed operands are a run's, not all steps'."""
+    T, B, I, H = 12, 4, 3, 5
+    monkeypatch.setattr(lower_matmul, "RUN_BYTES", 4 * B * H * 5)
+    got, plan, _ = run("opencl", rnn_gradients(T, B, I, H))
+    want, _, _ = run("numpy", rnn_gradients(T, B, I, H))
+    assert_same(got, want)
+    transposed = sorted((m.M, m.K) for m in matmuls(plan) if m.transpose_a)
+    # the input part over 12 steps, the recurrent part over the 11 after the first
+    assert transposed == sorted([(I, 5 * B)] * 2 + [(I, 2 * B)] +
+                                [(H, 5 * B)] * 2 + [(H, 1 * B)])
+
+
+def test_packed_operands_are_temporaries_of_the_plan():
+    """The CPU kernel's packed copies of A and B are slots of the plan (PackA and PackB
+    units), so their buffers are shared with other temporaries; no Matmul keeps scratch
+    of its own."""
+    got, plan, _ = run("opencl", rnn_gradients(300, B=32, I=32, H=128))
+    want, _, _ = run("numpy", rnn_gradients(300, B=32, I=32, H=128))
+    assert_same(got, want, rtol=1e-4, atol=1e-6)
+    mms = matmuls(plan)
+    if mms[0].kind != "cpu":
+        pytest.skip("the device runs the GPU kernel, which packs nothing")
+    assert all(m.packed_b for m in mms)
+    packed_a = [m for m in mms if m.packed_a]
+    assert packed_a   # the weight gradients' transposed A, K = 300 * 32 rows long
+    runners = [u.runner for u in plan.units if isinstance(u, CallUnit)]
+    assert sum(isinstance(r, PackA) for r in runners) == len(packed_a)
+    assert sum(isinstance(r, PackB) for r in runners) >= 1
+    assert all(not m._state._scratch for m in mms)
+
+
+def test_mean_gradient_broadcast_is_read_in_place():
+    """d mean(square(x)) / dx = 2 x / n: the broadcast of the mean's gradient is a leaf
+    of the kernel that multiplies, not a value of x's size computed on the host."""
+    def build():
+        x = tf.placeholder(tf.float32, [3, 4, 5])
+        y = tf.reduce_mean(tf.square(x))
+        return [y] + tf.gradients(y, [x]), \
+            {x: np.random.RandomState(1).randn(3, 4, 5).astype(np.float32)}
+    got, plan, _ = run("opencl", build)
+    want, _, _ = run("numpy", build)
+    assert_same(got, want)
+    x = build()[1]
+    np.testing.assert_allclose(got[1], 2 * list(x.values())[0] / 60, rtol=1e-6)
+    assert not [u for u in plan.units if isinstance(u, HostUnit)]
+
+
+def test_flows_of_one_array_share_their_elements():
+    elements = FlowElements({0: "a"}.items())
+    first = elements.with_pairs([(1, "b")])
+    second = first.with_pairs([(2, "c")])
+    assert second.store is elements.store   # written in turn: one table
+    assert [first.get(i) for i in range(3)] == ["a", "b", None]
+    assert sorted(second.items()) == [(0, "a"), (1, "b"), (2, "c")]
+    assert 2 not in first and 2 in second
+    again = first.with_pairs([(2, "d")])    # an older flow written: a table of its own
+    assert again.store is not second.store
+    assert sorted(again.items()) == [(0, "a"), (1, "b"), (2, "d")]
+    assert second.get(2) == "c"
+
+
+def test_an_array_written_step_by_step_and_read_back():
+    """Writes from an unrolled loop's steps, each flow read after the last write."""
+    def build():
+        x = tf.placeholder(tf.float32, [6, 3])
+        ta = tf.TensorArray(tf.float32, size=6)
+
+        def body(i, ta):
+            return i + 1, ta.write(i, tf.tanh(x[i]) * tf.cast(i, tf.float32))
+        _, ta = tf.while_loop(lambda i, ta: i < 6, body, [0, ta])
+        stacked = ta.stack()
+        return [stacked, ta.read(2)] + tf.gradients(tf.reduce_sum(stacked ** 2), [x]), \
+            {x: np.random.RandomState(2).randn(6, 3).astype(np.float32)}
+    got, _, _ = run("opencl", build)
+    want, _, _ = run("numpy", build)
+    assert_same(got, want)
+    x = list(build()[1].values())[0]
+    np.testing.assert_allclose(got[0], np.tanh(x) * np.arange(6)[:, None], rtol=1e-5)
