@@ -9,8 +9,9 @@ import pytest
 import tinygraph as tf
 from tinygraph.compiler import codegen
 from tinygraph.runtime.opencl.executor import _KERNELS_PER_FUNCTION
+from tinygraph.runtime.opencl.lower_matmul import MatmulUnit, products
 from tinygraph.runtime.opencl.matmul import Matmul
-from tinygraph.runtime.opencl.units import CallUnit, KernelUnit
+from tinygraph.runtime.opencl.units import KernelUnit
 
 STEPS, B, I, H = 20, 4, 3, 5
 _KERNEL = re.compile(r"__kernel\s+void\s+(\w+)\s*\(")
@@ -77,14 +78,24 @@ def test_one_function_per_distinct_kernel_body():
     assert len({id(u.kernel) for u in kernels}) < len(kernels) // 2
 
 
-def test_identical_matmuls_share_kernels_and_scratch():
+def test_identical_matmuls_share_kernels():
+    """The unrolled steps' products have few shapes: on the CPU kernel their launches
+    are plan kernels sharing cl.Kernels as any others; on the GPU kernel, Matmuls of one
+    shape share their state (kernels and scratch)."""
     _, plan = train("opencl", runs=1)
-    runners = [u.runner for u in plan.units if isinstance(u, CallUnit)
-               and isinstance(u.runner, Matmul)]
+    units = [u for u in plan.units if isinstance(u, MatmulUnit) and u.name == "mm_cpu"]
+    if units:
+        kernels = {}
+        for u in units:
+            kernels.setdefault(u.options, set()).add(id(u.kernel))
+        assert len(units) > len(kernels)
+        assert all(len(k) <= _KERNELS_PER_FUNCTION for k in kernels.values())
+        return
+    runners = products(plan.units)
     by_key = {}
     for r in runners:
         by_key.setdefault(r.key, set()).add(id(r._state))
-    assert len(runners) > len(by_key)   # the steps' matmuls have few shapes
+    assert len(runners) > len(by_key)
     assert all(len(states) == 1 for states in by_key.values())
 
 

@@ -10,6 +10,7 @@ import tinygraph as tf
 from tinygraph.framework.errors import InvalidArgumentError
 from tinygraph.runtime.opencl import lower_loop
 from tinygraph.runtime.opencl.executor import OpenCLPlan
+from tinygraph.runtime.opencl.lower_matmul import products
 from tinygraph.runtime.opencl.units import HostUnit, KernelUnit
 
 
@@ -219,8 +220,7 @@ def test_the_input_projection_is_one_matmul_before_the_steps(unroll):
     got, plan, _ = run("opencl", build)
     want, _, _ = run("numpy", build)
     assert_same(got, want)
-    shapes = sorted((u.runner.M, u.runner.K) for u in plan.units
-                    if type(getattr(u, "runner", None)).__name__ == "Matmul")
+    shapes = sorted((m.M, m.K) for m in products(plan.units))
     # (the first state is zeros the plan knows: that step multiplies nothing)
     assert shapes == [(B, H)] * (T - 1) + [(T * B, I)]
 
@@ -255,9 +255,7 @@ def test_a_weight_gradient_is_one_matmul_over_all_steps():
     got, plan, _ = run("opencl", build)
     want, _, _ = run("numpy", build)
     assert_same(got, want)
-    transposed = sorted((u.runner.M, u.runner.K) for u in plan.units
-                        if type(getattr(u, "runner", None)).__name__ == "Matmul"
-                        and u.runner.transpose_a)
+    transposed = sorted((m.M, m.K) for m in products(plan.units) if m.transpose_a)
     # (the first step's state is zeros: the recurrent part sums the other T - 1 steps)
     assert transposed == [(I, T * B), (H, (T - 1) * B)]
 

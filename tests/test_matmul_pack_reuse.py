@@ -10,7 +10,7 @@ import tinygraph as tf
 
 cl = pytest.importorskip("pyopencl")
 from tinygraph.runtime.opencl.device import OpenCLUnavailableError, get_device_context  # noqa: E402
-from tinygraph.runtime.opencl.matmul import Matmul, PackB  # noqa: E402
+from tinygraph.runtime.opencl.lower_matmul import MatmulUnit, products  # noqa: E402
 from tinygraph.runtime.opencl.units import CallUnit  # noqa: E402
 
 
@@ -71,10 +71,9 @@ def check(want, got, rtol=1e-5, atol=1e-5):
 
 
 def matmul_units(plan):
-    units = [u for u in plan.units if isinstance(u, CallUnit)]
-    packs = [u for u in units if isinstance(u.runner, PackB)]
-    mms = [u for u in units if isinstance(u.runner, Matmul)]
-    return packs, mms
+    """The plan's pack_b units, and the Matmuls of its products."""
+    packs = [u for u in plan.units if isinstance(u, MatmulUnit) and u.name == "pack_b"]
+    return packs, products(plan.units)
 
 
 def rand(*shape, seed=0):
@@ -99,11 +98,10 @@ def test_b_shared_by_many_matmuls(kernel_cpu, monkeypatch):
     packs, mms = matmul_units(plan)
     assert len(mms) == 17
     if kernel_cpu:
-        assert all(u.runner.packed_b for u in mms)
         assert len(packs) == 4   # w, w transposed, c, z
         assert launches["pack_b"] == 4 and launches["mm_cpu"] == 17
     else:
-        assert not packs and all(u.runner.kind == "gpu" for u in mms)
+        assert not packs and all(m.kind == "gpu" for m in mms)
         assert "pack_b" not in launches and launches["mm_gpu"] == 17
 
 
@@ -138,7 +136,7 @@ def test_variable_written_between_matmuls_is_packed_again(kernel_cpu, monkeypatc
         packs, _ = matmul_units(plan)
         # the session's w is packed once, for the two matmuls before the assign; the
         # others read a new value each, packed for them
-        assert sum(u.slots[0].root().kind == "var" for u in packs) == 1
+        assert sum(u.args[1].root().kind == "var" for u in packs) == 1
         assert launches["pack_b"] == 6 and launches["mm_cpu"] == 6 + 1   # (+ a gradient)
 
 
@@ -197,7 +195,7 @@ def test_pack_dropped_with_its_units_is_made_again(cpu):
     def matmul():
         A, out = Slot((3, 4), tf.float32), Slot((3, 6), tf.float32)
         _float32_matmul(b, out, A, w, 3, 6, 4, False, False, 1)
-        return b.units[-1].slots[1]
+        return b.units[-1].args[2]   # (mm_cpu's arguments: C, A, packed B, offsets)
     first = matmul()
     assert matmul() is first and len(b.units) == 3   # one pack, two matmuls
     kept = len(b.units)
@@ -207,5 +205,5 @@ def test_pack_dropped_with_its_units_is_made_again(cpu):
     del b.units[:]       # dropped: the pack, and another unit planned in its place
     b.units.append(CallUnit(None, []))
     again = matmul()
-    assert again is not first and isinstance(b.units[1].runner, PackB)
-    assert b.units[1].slots == [w, again]
+    assert again is not first and b.units[1].name == "pack_b"
+    assert b.units[1].args[:2] == [again, w]

@@ -202,8 +202,9 @@ def buffer(dc, array):
     (13, 21, False, 1), (40, 130, True, 1), (16, 64, False, 1), (35, 19, False, 3),
     (35, 19, True, 3)])
 def test_one_packed_b_read_by_matmuls_of_any_m(dc, monkeypatch, vw, N, K, tb, batch):
-    """PackB packs op(B) once; Matmuls of other M, with A transposed or not (and A
-    re-strided or not), read that copy: the packed layout does not depend on them."""
+    """One Matmul's pack_b packs op(B) once; the mm_cpu kernels of Matmuls of other M,
+    with A transposed or not (and A re-strided or not), read that copy: the packed
+    layout does not depend on them (a plan launches them so, see lower_matmul.py)."""
     if vw:
         config = matmul_module.cpu_config
         monkeypatch.setattr(matmul_module, "cpu_config", lambda *args: {
@@ -212,63 +213,32 @@ def test_one_packed_b_read_by_matmuls_of_any_m(dc, monkeypatch, vw, N, K, tb, ba
     _, b = operands(5, N, K, False, tb, batch, seed=1)
     packed = cl.Buffer(dc.context, cl.mem_flags.READ_WRITE, 4 * first.packed_b_size)
     # B 3 elements into its buffer, NaN around it: a pack reading outside B shows
-    matmul_module.PackB(first).enqueue(
-        dc.queue, buffer(dc, np.concatenate([[np.nan] * 3, b.ravel(), [np.nan]])), packed, 3)
+    launch(dc, first, "pack_b", packed,
+           buffer(dc, np.concatenate([[np.nan] * 3, b.ravel(), [np.nan]])), np.int32(3))
     for M, ta in [(1, False), (7, True), (29, False), (130, True)]:
-        mm = Matmul(dc.context, dc.device, M, N, K, ta, tb, batch, kernel="cpu",
-                    packed_b=True)
+        mm = Matmul(dc.context, dc.device, M, N, K, ta, tb, batch, kernel="cpu")
         assert mm.pack_layout == first.pack_layout and mm.packed_b_size == first.packed_b_size
         a, _ = operands(M, N, K, ta, tb, batch, seed=M)
+        A, a_offset = buffer(dc, np.concatenate([[np.nan], a.ravel()])), 1
+        if mm.packed_a_size:
+            packed_a = cl.Buffer(dc.context, cl.mem_flags.READ_WRITE, 4 * mm.packed_a_size)
+            launch(dc, mm, "pack_a", packed_a, A, np.int32(a_offset))
+            A, a_offset = packed_a, 0
         C = cl.Buffer(dc.context, cl.mem_flags.READ_WRITE, 4 * batch * M * N)
-        mm.enqueue(dc.queue, buffer(dc, np.concatenate([[np.nan], a.ravel()])), packed, C,
-                   a_offset=1)
+        launch(dc, mm, "mm_cpu", C, A, packed, np.int32(a_offset), np.int32(0))
         got = np.empty((batch, M, N), np.float32)
         cl.enqueue_copy(dc.queue, got, C)
         check(got, a, b, ta, tb)
 
 
-@pytest.mark.parametrize("M,K,ta", [(600, 130, True), (40, 2048, False), (13, 6000, True)])
-def test_a_packed_by_pack_a_into_a_buffer_of_the_callers(dc, M, K, ta):
-    """PackA copies A (at an offset) to the layout the kernel reads; a Matmul built with
-    packed_a=True reads that buffer and makes none of its own."""
-    N, batch = 9, 2
-    first = Matmul(dc.context, dc.device, M, N, K, ta, False, batch, kernel="cpu")
-    assert first.packed_a_size > 0   # (these shapes are packed: see cpu_config)
-    a, b = operands(M, N, K, ta, False, batch, seed=K)
-    packed = cl.Buffer(dc.context, cl.mem_flags.READ_WRITE, 4 * first.packed_a_size)
-    matmul_module.PackA(first).enqueue(
-        dc.queue, buffer(dc, np.concatenate([[np.nan] * 2, a.ravel()])), packed, 2)
-    mm = Matmul(dc.context, dc.device, M, N, K, ta, False, batch, kernel="cpu",
-                packed_a=True)
-    C = cl.Buffer(dc.context, cl.mem_flags.READ_WRITE, 4 * batch * M * N)
-    mm.enqueue(dc.queue, packed, buffer(dc, b), C)
-    got = np.empty((batch, M, N), np.float32)
-    cl.enqueue_copy(dc.queue, got, C)
-    check(got, a, b, ta, False)
-    assert "ap" not in mm._state._scratch
-    with pytest.raises(ValueError, match="offset"):
-        mm.enqueue(dc.queue, packed, buffer(dc, b), C, a_offset=1)
+def launch(dc, mm, name, *args):
+    """One of a CPU Matmul's kernels on its own, as a plan launches it."""
+    kernel = cl.Kernel(matmul_module._program(mm), name)
+    kernel.set_args(*args)
+    cl.enqueue_nd_range_kernel(dc.queue, kernel, mm.grid(name), (1, 1, 1))
 
 
-def test_packed_a_only_for_a_product_that_packs_a(dc):
-    small = Matmul(dc.context, dc.device, 4, 5, 6, kernel="cpu")
-    assert small.packed_a_size == 0
-    with pytest.raises(ValueError, match="in place"):
-        Matmul(dc.context, dc.device, 4, 5, 6, kernel="cpu", packed_a=True)
-    with pytest.raises(ValueError, match="in place"):
-        matmul_module.PackA(small)
-
-
-def test_packed_b_is_for_the_cpu_kernel(dc):
-    with pytest.raises(ValueError, match="packed_b"):
-        Matmul(dc.context, dc.device, 4, 5, 6, kernel="gpu", packed_b=True)
-    with pytest.raises(ValueError, match="unpacked"):
-        matmul_module.PackB(Matmul(dc.context, dc.device, 4, 5, 6, kernel="gpu"))
-    mm = Matmul(dc.context, dc.device, 4, 5, 6, kernel="cpu", packed_b=True)
-    a = buffer(dc, np.ones(24))
-    with pytest.raises(ValueError, match="offset"):
-        mm.enqueue(dc.queue, a, a, a, b_offset=1)
-    # layouts differ with what the packed panels hold
+def test_pack_layouts_differ_with_what_the_panels_hold(dc):
     key = Matmul(dc.context, dc.device, 4, 5, 6, kernel="cpu").pack_layout
     for other in [(4, 6, 6, False), (4, 5, 7, False), (4, 5, 6, True)]:
         M, N, K, tb = other

@@ -9,8 +9,8 @@ import pytest
 import tinygraph as tf
 from tinygraph.runtime.opencl import lower_matmul
 from tinygraph.runtime.opencl.executor import _FreeBuffers
+from tinygraph.runtime.opencl.lower_matmul import MatmulUnit, products
 from tinygraph.runtime.opencl.lower_tensor_array import FlowElements
-from tinygraph.runtime.opencl.matmul import Matmul, PackA, PackB
 from tinygraph.runtime.opencl.units import CallUnit, HostUnit
 
 from test_loop_unrolling import assert_same, run
@@ -47,8 +47,7 @@ def rnn_gradients(T, B=4, I=3, H=5):
 
 
 def matmuls(plan):
-    return [u.runner for u in plan.units if isinstance(u, CallUnit)
-            and isinstance(u.runner, Matmul)]
+    return products(plan.units)
 
 
 def test_a_long_loops_weight_gradient_packs_its_rows_in_pieces(monkeypatch):
@@ -66,22 +65,23 @@ def test_a_long_loops_weight_gradient_packs_its_rows_in_pieces(monkeypatch):
 
 
 def test_packed_operands_are_temporaries_of_the_plan():
-    """The CPU kernel's packed copies of A and B are slots of the plan (PackA and PackB
-    units), so their buffers are shared with other temporaries; no Matmul keeps scratch
-    of its own."""
+    """On the CPU kernel, a product's packed copies of A and B are slots of the plan,
+    written by pack units of its own, so their buffers are shared with other
+    temporaries; no Matmul keeps scratch of its own."""
     got, plan, _ = run("opencl", rnn_gradients(300, B=32, I=32, H=128))
     want, _, _ = run("numpy", rnn_gradients(300, B=32, I=32, H=128))
     assert_same(got, want, rtol=1e-4, atol=1e-6)
-    mms = matmuls(plan)
-    if mms[0].kind != "cpu":
+    if matmuls(plan)[0].kind != "cpu":
         pytest.skip("the device runs the GPU kernel, which packs nothing")
-    assert all(m.packed_b for m in mms)
-    packed_a = [m for m in mms if m.packed_a]
+    units = [u for u in plan.units if isinstance(u, MatmulUnit)]
+    packed_a = [u.mm for u in units if u.name == "mm_cpu" and u.mm.packed_a_size]
     assert packed_a   # the weight gradients' transposed A, K = 300 * 32 rows long
-    runners = [u.runner for u in plan.units if isinstance(u, CallUnit)]
-    assert sum(isinstance(r, PackA) for r in runners) == len(packed_a)
-    assert sum(isinstance(r, PackB) for r in runners) >= 1
-    assert all(not m._state._scratch for m in mms)
+    assert sum(u.name == "pack_a" for u in units) == len(packed_a)
+    for u in units:   # a packed operand is a slot of the size the kernel reads
+        if u.name != "mm_cpu":
+            size = u.mm.packed_a_size if u.name == "pack_a" else u.mm.packed_b_size
+            assert u.args[0].shape == (size,) and u.args[0].kind == "temp"
+    assert not [u for u in plan.units if isinstance(u, CallUnit)]
 
 
 def test_mean_gradient_broadcast_is_read_in_place():

@@ -11,7 +11,7 @@ from ...compiler import codegen
 from ...framework import dtypes
 from . import lower_addn
 from .copies import ConcatView, StridedView, _copy
-from .units import CallUnit, Deferred, Slot
+from .units import CallUnit, Deferred, KernelUnit, Slot
 
 
 def matmul_units(b, op):
@@ -88,36 +88,46 @@ _UNWRITTEN = ("var", "const", "feed")
 
 
 def _float32_matmul(b, out, A, B, M, N, K, ta, tb, n_batch, a_off=0, b_off=0, c_off=0):
-    """out = op(A) @ op(B), each operand `*_off` elements into its buffer. On the CPU
-    kernel, packed operands are temporaries of the plan's, so that their buffers are
-    shared with other temporaries (a weight gradient over 2,000 steps packs 65 MB)."""
-    from .matmul import Matmul, PackA, PackB
+    """out = op(A) @ op(B), each operand `*_off` elements into its buffer."""
+    from .matmul import Matmul
     kernel = "cpu" if b.device.is_cpu else "gpu"
-    runner = Matmul(b.device.context, b.device.device, M, N, K, ta, tb, batch=n_batch,
-                    kernel=kernel)
-    if runner.kind != "cpu":
-        b.units.append(CallUnit(runner, [A, B, out], [a_off, b_off, c_off]))
+    mm = Matmul(b.device.context, b.device.device, M, N, K, ta, tb, batch=n_batch,
+                kernel=kernel)
+    if mm.kind != "cpu":
+        b.units.append(CallUnit(mm, [A, B, out], [a_off, b_off, c_off]))
         return
-    root = B.root()
+    # The CPU kernels as units of the plan: bound once like its other kernels, and the
+    # packed operands temporaries of the plan's, whose buffers other temporaries share
+    # (a weight gradient over 2,000 steps packs 65 MB).
     # A B nothing writes during the run is packed once per (B, layout): that packed
     # copy lives from the pack to the last matmul that lists it.
     packs = b.__dict__.setdefault("_packed_b", {})   # per plan builder
-    key = (root, b_off, runner.pack_layout)
-    packed, index, unit = packs.get(key, (None, -1, None)) if root.kind in _UNWRITTEN \
-        else (None, -1, None)
+    key = (B.root(), b_off, mm.pack_layout)
+    packed, index, unit = packs.get(key, (None, -1, None)) \
+        if B.root().kind in _UNWRITTEN else (None, -1, None)
     # (Gone if the plan dropped the units since: a loop it could not unroll.)
     if not 0 <= index < len(b.units) or b.units[index] is not unit:
-        packed = Slot((runner.packed_b_size,), out.dtype)
-        unit = CallUnit(PackB(runner), [B, packed], [b_off])   # .enqueue(queue, b, bp)
+        packed = Slot((mm.packed_b_size,), out.dtype)
+        unit = MatmulUnit(mm, "pack_b", [packed, B, np.int32(b_off)])
         packs[key] = packed, len(b.units), unit
         b.units.append(unit)
-    if runner.packed_a_size:
-        packed_a = Slot((runner.packed_a_size,), out.dtype)
-        b.units.append(CallUnit(PackA(runner), [A, packed_a], [a_off]))
+    if mm.packed_a_size:
+        packed_a = Slot((mm.packed_a_size,), out.dtype)
+        b.units.append(MatmulUnit(mm, "pack_a", [packed_a, A, np.int32(a_off)]))
         A, a_off = packed_a, 0
-    runner = Matmul(b.device.context, b.device.device, M, N, K, ta, tb, batch=n_batch,
-                    kernel=kernel, packed_b=True, packed_a=runner.packed_a_size > 0)
-    b.units.append(CallUnit(runner, [A, packed, out], [a_off, 0, c_off]))
+    b.units.append(MatmulUnit(mm, "mm_cpu", [out, A, packed, np.int32(a_off),
+                                             np.int32(c_off)]))
+
+
+class MatmulUnit(KernelUnit):
+    """A launch of a CPU Matmul's kernel `name` (pack_a, pack_b, mm_cpu); mm tells what
+    product it is part of."""
+
+    def __init__(self, mm, name, args):
+        from .matmul import kernel_source
+        super().__init__(kernel_source(), name, args, mm.grid(name), (1, 1, 1),
+                         mm.build_options)
+        self.mm = mm
 
 
 class Product(Deferred):
@@ -284,3 +294,12 @@ def _hoisted(b, part, B, col, width, N):
         product = cache[key] = Slot((rows, N), whole.dtype)
         _float32_matmul(b, product, whole, B, rows, N, width, False, False, 1, b_off=col * N)
     return StridedView(product, (part.shape[0], N), whole.dtype, base // width * N, [N, 1])
+
+
+def products(units):
+    """The Matmuls that a plan's units multiply with, one per product (for tests and
+    tools that look at a plan)."""
+    from .matmul import Matmul
+    return [u.mm if isinstance(u, MatmulUnit) else u.runner for u in units
+            if isinstance(u, MatmulUnit) and u.name == "mm_cpu" or
+            isinstance(u, CallUnit) and isinstance(u.runner, Matmul)]

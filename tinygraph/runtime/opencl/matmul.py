@@ -8,11 +8,10 @@ kernels/matmul.cl, compiled with the shape as constants (see the notes there):
   would collide in the cache), then one MR x NR block of C per work-item in vector
   registers over the whole of K.
 - other devices (GPUs): local-memory tiles, a small block of C per work-item.
-A plan packs a B that many products read (an RNN's weights) once: PackB packs it into a
-buffer of the plan's, and Matmuls built with packed_b=True read that instead of B.
-Likewise PackA packs A into a temporary of the plan's for a Matmul built with
-packed_a=True, so that a big product's scratch is shared with the plan's other
-temporaries rather than kept by its Matmul.
+An OpenCL plan does not call enqueue() on the CPU kernel: it launches pack_a, pack_b
+and mm_cpu as units of its own (build_options, grid()), so that the packed operands are
+temporaries of the plan's, and a B that many products read (an RNN's weights), of one
+pack_layout, is packed once.
 """
 import numpy as np
 import pyopencl as cl
@@ -112,16 +111,10 @@ class Matmul(_Shareable):
     by identical Matmuls (share()). enqueue() orders each call after the previous one
     through them (event chaining), so one Matmul may serve any queue of its context, but
     calls run one after another. kernel="cpu" or "gpu" overrides the choice by device
-    type (tests run the GPU kernel on CPU devices).
-
-    packed_a (CPU kernel, when cpu_config packs A): enqueue()'s a is A already packed, by
-    a PackA of an equal Matmul.
-    packed_b (CPU kernel only): enqueue()'s b is op(B) already packed, by a PackB of a
-    Matmul with the same pack_layout, so this one launches no pack_b of its own."""
+    type (tests run the GPU kernel on CPU devices)."""
 
     def __init__(self, context, device, M, N, K, transpose_a=False, transpose_b=False,
-                 batch=1, *, shared_a=False, shared_b=False, kernel=None, packed_b=False,
-                 packed_a=False):
+                 batch=1, *, shared_a=False, shared_b=False, kernel=None):
         for name, v in (("M", M), ("N", N), ("K", K), ("batch", batch)):
             if int(v) != v or v < 0:
                 raise ValueError(f"Matmul: {name} must be a non-negative integer, got {v!r}")
@@ -130,7 +123,6 @@ class Matmul(_Shareable):
         self.M, self.N, self.K, self.batch = int(M), int(N), int(K), int(batch)
         self.transpose_a, self.transpose_b = bool(transpose_a), bool(transpose_b)
         self.shared_a, self.shared_b = bool(shared_a), bool(shared_b)
-        self.packed_a, self.packed_b = bool(packed_a), bool(packed_b)
         self.context, self.device = context, device
         self._state = None   # _State: kernels, scratch, the previous call's last event
         M, N, K = self.M, self.N, self.K
@@ -144,14 +136,9 @@ class Matmul(_Shareable):
         else:
             self.kind = "gpu"
             self.config = gpu_config(device)
-        if self.packed_b and self.kind == "gpu":
-            raise ValueError("Matmul: packed_b is for the CPU kernel only")
-        if self.packed_a and not self.packed_a_size:
-            raise ValueError("Matmul: packed_a, but this product reads A in place")
         # Everything the kernels and scratch sizes depend on.
         self.key = (context, device, self.kind, M, N, K, self.transpose_a,
-                    self.transpose_b, self.batch, self.shared_a, self.shared_b, self.packed_a,
-                    self.packed_b)
+                    self.transpose_b, self.batch, self.shared_a, self.shared_b)
 
     @property
     def pack_layout(self):
@@ -167,6 +154,30 @@ class Matmul(_Shareable):
         """Floats in op(B) packed: whole panels of NR columns, each K deep."""
         nr = self.config["VW"] * self.config["NV"]
         return (1 if self.shared_b else self.batch) * _cdiv(self.N, nr) * nr * self.K
+
+    @property
+    def build_options(self):
+        """The options its program is built with: the shape and config as constants."""
+        defines = (f"-D M={self.M} -D N={self.N} -D K={self.K} -D TA={int(self.transpose_a)} "
+                   f"-D TB={int(self.transpose_b)} -D SA={int(self.shared_a)} "
+                   f"-D SB={int(self.shared_b)} -D MM_{self.kind.upper()} ")
+        return tuple((defines + " ".join(f"-D {k}={v}" for k, v in self.config.items()) +
+                      " -cl-mad-enable").split())
+
+    def grid(self, name):
+        """The range of the CPU kernel `name` (work-groups of one work-item)."""
+        cfg, batch = self.config, self.batch
+        njb = _cdiv(self.N, cfg["VW"] * cfg["NV"])
+        if name == "mm_cpu":
+            nib = _cdiv(self.M, cfg["MR"])
+            return (njb, nib, batch) if cfg["ORDER"] else (nib, njb, batch)
+        if name == "pack_a":   # PR = 4 rows of A per work-item
+            return (_cdiv(self.K if self.transpose_a else self.M, 4), 1,
+                    1 if self.shared_a else batch)
+        # pack_b: PK = 64 k per work-item when B is transposed, else PR = 4 rows
+        nb_b = 1 if self.shared_b else batch
+        return (njb, _cdiv(self.K, 64), nb_b) if self.transpose_b else \
+            (_cdiv(self.K, 4), 1, nb_b)
 
     @property
     def packed_a_size(self):
@@ -188,8 +199,7 @@ class Matmul(_Shareable):
 
     def enqueue(self, queue, a, b, c, a_offset=0, b_offset=0, c_offset=0, wait_for=None):
         """Enqueue C = op(A) @ op(B) on `queue` after the events `wait_for`; a, b, c are
-        cl.Buffers, offsets are in elements (0 for a packed operand). Returns the last
-        cl.Event."""
+        cl.Buffers, offsets are in elements. Returns the last cl.Event."""
         st = self._get_state()
         wait = list(wait_for) if wait_for else []
         if st.last is not None:
@@ -203,17 +213,10 @@ class Matmul(_Shareable):
         elif self.kind == "cpu":
             enq = cl.enqueue_nd_range_kernel
             one = (1, 1, 1)
-            if self.packed_a and a_offset or self.packed_b and b_offset:
-                raise ValueError("Matmul: a packed operand has no offset")
-            if self.packed_b:
-                bp, deps = b, list(wait)
-            else:
-                bp = st.scratch("bp", 4 * self.packed_b_size)
-                deps = [st.pack.enqueue(queue, b, bp, b_offset, wait)]
+            bp, deps = st.bp, [st.pack.enqueue(queue, b, st.bp, b_offset, wait)]
             if st.pack_a is not None:
-                ap = st.scratch("ap", 4 * self.packed_a_size)
-                deps.append(st.pack_a.enqueue(queue, a, ap, a_offset, wait))
-                a, a_offset = ap, 0
+                deps.append(st.pack_a.enqueue(queue, a, st.ap, a_offset, wait))
+                a, a_offset = st.ap, 0
             st.set(st.mm, c, a, bp, np.int32(a_offset), np.int32(c_offset))
             ev = enq(queue, st.mm, st.grid, one, wait_for=deps or None)
         else:
@@ -225,53 +228,9 @@ class Matmul(_Shareable):
         return ev
 
 
-class PackB(_Shareable):
-    """Enqueues pack_b alone: op(B) for `mm` (a Matmul with the CPU kernel) packed into a
-    buffer of mm.packed_b_size floats, which Matmuls with mm's pack_layout built with
-    packed_b=True read. It keeps no scratch, so it orders no calls: the caller orders
-    the pack after earlier readers of that buffer and before the Matmuls reading it (a
-    plan's in-order queue does)."""
-
-    def __init__(self, mm):
-        if mm.kind != "cpu":
-            raise ValueError(f"PackB: the {mm.kind} kernel reads B unpacked")
-        self.mm = mm
-        self.key = ("pack_b",) + mm.pack_layout   # PackBs of one layout share a kernel
-
-    def _new_state(self):
-        return _Packer(self.mm, _program(self.mm), "pack_b")
-
-    def enqueue(self, queue, b, bp, b_offset=0, wait_for=None):
-        """Enqueue Bp = op(B) packed, b_offset elements into b. Returns the cl.Event."""
-        return self._get_state().enqueue(queue, b, bp, b_offset, wait_for)
-
-
-class PackA(_Shareable):
-    """Enqueues pack_a alone: A for `mm` (a Matmul whose CPU kernel packs A) copied to
-    the layout that kernel reads, into a buffer of mm.packed_a_size floats, which a
-    Matmul like mm built with packed_a=True reads. Ordered as PackB is."""
-
-    def __init__(self, mm):
-        if not mm.packed_a_size:
-            raise ValueError("PackA: this product reads A in place")
-        self.mm = mm
-        self.key = ("pack_a",) + mm.key
-
-    def _new_state(self):
-        return _Packer(self.mm, _program(self.mm), "pack_a")
-
-    def enqueue(self, queue, a, ap, a_offset=0, wait_for=None):
-        """Enqueue Ap = A packed, a_offset elements into a. Returns the cl.Event."""
-        return self._get_state().enqueue(queue, a, ap, a_offset, wait_for)
-
-
 def _program(mm):
-    """The cl.Program of mm's kernels, with its shape and config as constants."""
-    defines = (f"-D M={mm.M} -D N={mm.N} -D K={mm.K} -D TA={int(mm.transpose_a)} "
-               f"-D TB={int(mm.transpose_b)} -D SA={int(mm.shared_a)} "
-               f"-D SB={int(mm.shared_b)} -D MM_{mm.kind.upper()} ")
-    options = defines + " ".join(f"-D {k}={v}" for k, v in mm.config.items())
-    return build_program(mm.context, kernel_source(), options + " -cl-mad-enable")
+    """The cl.Program of mm's kernels."""
+    return build_program(mm.context, kernel_source(), " ".join(mm.build_options))
 
 
 class _Args:
@@ -303,15 +262,7 @@ class _Packer(_Args):
 
     def __init__(self, mm, program, name):
         super().__init__()
-        self.kernel = cl.Kernel(program, name)
-        if name == "pack_a":   # PR = 4 rows of A per work-item
-            self.grid = (_cdiv(mm.K if mm.transpose_a else mm.M, 4), 1,
-                         1 if mm.shared_a else mm.batch)
-        else:   # PK = 64 k per work-item when B is transposed, else PR = 4 rows
-            nb_b = 1 if mm.shared_b else mm.batch
-            njb = _cdiv(mm.N, mm.config["VW"] * mm.config["NV"])
-            self.grid = ((njb, _cdiv(mm.K, 64), nb_b) if mm.transpose_b
-                         else (_cdiv(mm.K, 4), 1, nb_b))
+        self.kernel, self.grid = cl.Kernel(program, name), mm.grid(name)
 
     def enqueue(self, queue, src, packed, offset, wait_for):
         self.set(self.kernel, packed, src, np.int32(offset))
@@ -326,30 +277,21 @@ class _State(_Args):
     def __init__(self, mm):
         super().__init__()
         self.last = None    # the previous call's last event (scratch reuse)
-        self.context, self._scratch = mm.context, {}
         if mm.kind not in ("cpu", "gpu"):
             return
         cfg, batch, M, N = mm.config, mm.batch, mm.M, mm.N
         prg = _program(mm)
         if mm.kind == "cpu":
-            nib = _cdiv(M, cfg["MR"])
-            if not mm.packed_b:
-                self.pack = _Packer(mm, prg, "pack_b")
-            self.pack_a = _Packer(mm, prg, "pack_a") if cfg["PACK_A"] and not mm.packed_a \
-                else None
-            self.mm = cl.Kernel(prg, "mm_cpu")
-            njb = _cdiv(N, cfg["VW"] * cfg["NV"])
-            self.grid = (njb, nib, batch) if cfg["ORDER"] else (nib, njb, batch)
+            rw = cl.mem_flags.READ_WRITE
+            self.pack = _Packer(mm, prg, "pack_b")
+            self.bp = cl.Buffer(mm.context, rw, 4 * mm.packed_b_size)
+            self.pack_a = self.ap = None
+            if cfg["PACK_A"]:
+                self.pack_a = _Packer(mm, prg, "pack_a")
+                self.ap = cl.Buffer(mm.context, rw, 4 * mm.packed_a_size)
+            self.mm, self.grid = cl.Kernel(prg, "mm_cpu"), mm.grid("mm_cpu")
         else:
             self.mm = cl.Kernel(prg, "mm_gpu")
             lx, ly = cfg["TN"] // cfg["WN"], cfg["TM"] // cfg["WM"]
             self.local = (lx, ly, 1)
             self.grid = (_cdiv(N, cfg["TN"]) * lx, _cdiv(M, cfg["TM"]) * ly, batch)
-
-    def scratch(self, name, nbytes):
-        """A scratch buffer of the state's, made when first needed."""
-        buffer = self._scratch.get(name)
-        if buffer is None:
-            buffer = self._scratch[name] = cl.Buffer(self.context, cl.mem_flags.READ_WRITE,
-                                                     nbytes)
-        return buffer
