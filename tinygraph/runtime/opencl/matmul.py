@@ -17,6 +17,7 @@ import numpy as np
 import pyopencl as cl
 
 _PROGRAMS = {}   # (context, source, options) -> built cl.Program
+_OPTIONS = {}    # (Matmul.key, its config) -> its build options
 _SOURCE = []
 
 
@@ -157,12 +158,19 @@ class Matmul(_Shareable):
 
     @property
     def build_options(self):
-        """The options its program is built with: the shape and config as constants."""
-        defines = (f"-D M={self.M} -D N={self.N} -D K={self.K} -D TA={int(self.transpose_a)} "
-                   f"-D TB={int(self.transpose_b)} -D SA={int(self.shared_a)} "
-                   f"-D SB={int(self.shared_b)} -D MM_{self.kind.upper()} ")
-        return tuple((defines + " ".join(f"-D {k}={v}" for k, v in self.config.items()) +
-                      " -cl-mad-enable").split())
+        """The options its program is built with: the shape and config as constants.
+        (One tuple per key: a plan unrolling 2,000 steps has thousands of Matmuls.)"""
+        key = self.key + tuple(self.config.items())
+        options = _OPTIONS.get(key)
+        if options is None:
+            defines = (f"-D M={self.M} -D N={self.N} -D K={self.K} "
+                       f"-D TA={int(self.transpose_a)} -D TB={int(self.transpose_b)} "
+                       f"-D SA={int(self.shared_a)} -D SB={int(self.shared_b)} "
+                       f"-D MM_{self.kind.upper()} ")
+            options = _OPTIONS[key] = tuple(
+                (defines + " ".join(f"-D {k}={v}" for k, v in self.config.items()) +
+                 " -cl-mad-enable").split())
+        return options
 
     def grid(self, name):
         """The range of the CPU kernel `name` (work-groups of one work-item)."""

@@ -43,6 +43,7 @@ class PlanBuilder:
         # (op by op as they are lowered: an unrolled loop visits its body once per step)
         self.info = ShapePass([], self.feeds, feed_shapes, var_shapes, hints)
         self.units = []
+        self._sources = {}
         self.iteration = None   # the unrolled loop step being planned (lower_loop.Rows)
         self.lowered = set()
         self.loop_results = set()   # what unrolled loop bodies hand on (see lower_loop)
@@ -126,6 +127,7 @@ class PlanBuilder:
         # Generated kernels are named per unit (fused_12_tanh); named by their text
         # instead, an unrolled loop's identical kernels are one function, compiled once.
         source, name = codegen.name_by_body(source, name)
+        source = self._sources.setdefault(source, source)   # (one copy of each text)
         self.units.append(KernelUnit(source, name, args, global_size, local_size, options))
 
     # --- lowering ---
