@@ -260,6 +260,30 @@ def test_a_weight_gradient_is_one_matmul_over_all_steps():
     assert transposed == [(I, T * B), (H, (T - 1) * B)]
 
 
+def test_an_lstms_gates_are_read_and_their_gradients_written_in_place():
+    """An LSTM step splits its gate pre-activations in four: each gate's kernel reads its
+    columns where they lie. The backward step concatenates the four gate gradients: each
+    is computed straight into its columns of the step's row of one block, so the weight
+    gradient is a matmul over all steps' rows and nothing is copied."""
+    T, B, I, H = 5, 3, 4, 6
+
+    def build():
+        X = tf.placeholder(tf.float32, [B, T, I])
+        cell = tf.nn.rnn_cell.BasicLSTMCell(num_units=H)
+        outputs, state = tf.nn.dynamic_rnn(cell, X, dtype=tf.float32)
+        loss = tf.reduce_sum(tf.square(outputs)) + tf.reduce_sum(tf.sin(state.c))
+        return [loss] + tf.gradients(loss, [X] + tf.trainable_variables()), \
+            {X: np.random.RandomState(6).randn(B, T, I).astype(np.float32)}
+    got, plan, _ = run("opencl", build)
+    want, _, _ = run("numpy", build)
+    assert_same(got, want, rtol=1e-4, atol=1e-5)
+    gates = [a.shape for u in plan.units if isinstance(u, KernelUnit) and "copy" in u.name
+             for a in u.args[:2] if a.shape[-1:] == (4 * H,)]
+    assert gates == []   # no copy reads or writes the gates' columns
+    transposed = sorted((m.M, m.K) for m in products(plan.units) if m.transpose_a)
+    assert transposed == [(I, T * B), (H, (T - 1) * B)]
+
+
 def test_a_data_dependent_loop_reads_its_condition_once_per_block():
     """Nine steps of `while sum(v) < 1000`: blocks of 4 and 8 steps, each one plan run
     read back once (it was a run for the condition and one for the body, per step)."""

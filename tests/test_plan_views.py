@@ -1,6 +1,7 @@
 """OpenCL plans leave a split's or unstack's pieces where they are until something reads
 them: a piece nobody reads costs no copy, and a concat or stack copies a piece from its
-source directly. AddN skips the zeros autodiff adds for unused outputs."""
+source directly; an elementwise kernel reads a strided piece in place. AddN skips the
+zeros autodiff adds for unused outputs."""
 import numpy as np
 
 import tinygraph as tf
@@ -25,11 +26,29 @@ def test_unused_pieces_cost_nothing_and_concat_reads_pieces_in_place(backend):
     with tf.Session(device=backend) as sess:
         got = sess.run([joined, stacked, a * 2.0], feed)
         if backend == "opencl":
-            # two parts per output: 4 copies; a read by the multiply: 1 more
-            assert launches(sess, "strided_copy") == 5
+            # two parts per output: 4 copies; the multiply reads a where it lies in x
+            assert launches(sess, "strided_copy") == 4
     np.testing.assert_array_equal(got[0], np.concatenate([feed[x][:, 1:3], feed[y]], 1))
     np.testing.assert_array_equal(got[1], feed[x][[2, 0]])
     np.testing.assert_array_equal(got[2], feed[x][:, :1] * 2)
+
+
+def test_elementwise_ops_read_strided_pieces_in_place(backend):
+    """A split's pieces along the last axis are read by the kernel that computes with
+    them, each element from where it lies (broadcasting another operand too)."""
+    x = tf.placeholder(tf.float32, [3, 4, 10])
+    bias = tf.placeholder(tf.float32, [4, 1])
+    p0, p1 = tf.split(x, 2, axis=2)
+    gates = tf.sigmoid(p0) * p1 + bias
+    rng = np.random.RandomState(1)
+    feed = {x: rng.randn(3, 4, 10).astype(np.float32), bias: rng.randn(4, 1).astype(np.float32)}
+    with tf.Session(device=backend) as sess:
+        got = sess.run(gates, feed)
+        if backend == "opencl":
+            assert launches(sess, "strided_copy") == 0
+    v = feed[x]
+    want = 1 / (1 + np.exp(-v[..., :5])) * v[..., 5:] + feed[bias]
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
 
 
 def test_add_n_skips_zero_terms(backend):

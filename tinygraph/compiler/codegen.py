@@ -49,14 +49,15 @@ def _strides(shape):
     return list(reversed(out))
 
 
-def _broadcast_index(leaf_shape, out_shape, index_vars):
+def _broadcast_index(leaf_shape, out_shape, index_vars, strides=None):
     """C expression of a leaf's element offset for the output element whose coordinates are
-    index_vars (broadcast dims contribute nothing)."""
+    index_vars (broadcast dims contribute nothing); strides: the leaf's own, when it is
+    not row-major (a piece of a bigger buffer)."""
     if int(np.prod(leaf_shape)) == 1:
         return "0"
     lead = len(out_shape) - len(leaf_shape)
     terms = []
-    for axis, (d, stride) in enumerate(zip(leaf_shape, _strides(leaf_shape))):
+    for axis, (d, stride) in enumerate(zip(leaf_shape, strides or _strides(leaf_shape))):
         if d != 1:
             terms.append(index_vars[axis + lead] if stride == 1 else
                          f"{index_vars[axis + lead]} * {stride}")
@@ -96,38 +97,44 @@ def name_by_body(source, name):
     return head + new + tail, new
 
 
-def _broadcasts(leaves, out_shape):
-    return any(tuple(s) != tuple(out_shape) and int(np.prod(s)) != 1 for _, s in leaves)
+def _needs_coordinates(leaves, out_shape, out_strides):
+    """Whether a work-item needs its coordinates: a leaf broadcasts or has strides of its
+    own, or the output does."""
+    return out_strides is not None or any(
+        len(leaf) > 2 or tuple(leaf[1]) != tuple(out_shape) and int(np.prod(leaf[1])) != 1
+        for leaf in leaves)
 
 
-def elementwise_grid(leaves, out_shape):
+def elementwise_grid(leaves, out_shape, out_strides=None):
     """The global size fused_elementwise's kernel is launched with: one work-item per
     output element; (last dim, the others) when a leaf broadcasts, so that each
     work-item's coordinates come without dividing its flat index (a division stops PoCL
     vectorising the kernel: a bias add + tanh over 150 x 150 took 115 us, now 15)."""
     n = int(np.prod(out_shape))
-    if _broadcasts(leaves, out_shape) and len(out_shape) >= 2:
+    if _needs_coordinates(leaves, out_shape, out_strides) and len(out_shape) >= 2:
         return (out_shape[-1], n // out_shape[-1])
     return (n,)
 
 
 def fused_elementwise(name, nodes, leaves, out_shape, out_ctype, offsets=(),
-                      out_offset=False):
+                      out_offset=False, out_strides=None):
     """A kernel computing a tree of elementwise nodes, launched over
     elementwise_grid(leaves, out_shape).
 
     nodes: [(result C type, expression with {0}.. filled by operand names)], in order;
            the last is the output. Operand names are `l<k>` for leaf k, `v<j>` for node j.
-    leaves: [(C type, shape)] read with broadcasting into out_shape.
+    leaves: [(C type, shape)] read with broadcasting into out_shape, or (C type, shape,
+           strides) for a leaf that is a strided piece of its buffer (a split's column).
     offsets: the leaves read from an offset into their buffer (a row of a bigger one),
            given after the buffers as `long` arguments, in leaf order;
-    out_offset: the output likewise, its offset the last argument."""
+    out_offset: the output likewise, its offset the last argument; out_strides: the
+           output's strides in its buffer, if it is a strided piece of it."""
     params = [f"__global {out_ctype}* out"] + \
-        [f"__global const {ct}* in{k}" for k, (ct, _) in enumerate(leaves)] + \
+        [f"__global const {ct}* in{k}" for k, (ct, *_) in enumerate(leaves)] + \
         [f"const long o{k}" for k in sorted(offsets)] + \
         (["const long oo"] if out_offset else [])
-    needs_coords = _broadcasts(leaves, out_shape)
-    grid = elementwise_grid(leaves, out_shape)
+    needs_coords = _needs_coordinates(leaves, out_shape, out_strides)
+    grid = elementwise_grid(leaves, out_shape, out_strides)
     if len(grid) == 2:
         last = len(out_shape) - 1
         body = [f"    const long c{last} = get_global_id(0);",
@@ -140,17 +147,19 @@ def fused_elementwise(name, nodes, leaves, out_shape, out_ctype, offsets=(),
         if needs_coords:   # (a 1-D output)
             body += _coordinates(out_shape)
     index_vars = [f"c{a}" for a in range(len(out_shape))]
-    for k, (ct, shape) in enumerate(leaves):
-        if tuple(shape) == tuple(out_shape):
+    for k, (ct, shape, *strides) in enumerate(leaves):
+        if tuple(shape) == tuple(out_shape) and not strides:
             offset = "i"
         elif needs_coords or int(np.prod(shape)) == 1:
-            offset = _broadcast_index(shape, out_shape, index_vars)
+            offset = _broadcast_index(shape, out_shape, index_vars, *strides)
         if k in offsets:
             offset = f"o{k} + {offset}"
         body.append(f"    const {ct} l{k} = in{k}[{offset}];")
     for j, (ct, expr) in enumerate(nodes):
         body.append(f"    const {ct} v{j} = ({ct})({expr});")
-    body.append(f"    out[{'oo + ' if out_offset else ''}i] = v{len(nodes) - 1};")
+    at = "i" if out_strides is None else \
+        _broadcast_index(out_shape, out_shape, index_vars, out_strides)
+    body.append(f"    out[{'oo + ' if out_offset else ''}{at}] = v{len(nodes) - 1};")
     # Launched with exactly n work-items, so no bounds check: one makes PoCL predicate the
     # vectorised work-item loop, which doubles the time of math-heavy kernels.
     return (f"__kernel void {name}({', '.join(params)}) {{\n"

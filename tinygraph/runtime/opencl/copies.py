@@ -163,18 +163,21 @@ class StridedView(Deferred):
         return (self.src, self.base) if contiguous else None
 
 
-def _copy_parts(b, parts, out_shape, dtype, axis, stacked):
-    out = Slot(out_shape, dtype)
+def _copy_parts(b, parts, out_shape, dtype, axis, stacked, into=None):
+    """The parts copied together into a new slot, or into=(slot, base): from element base
+    of that slot on."""
+    out, base = into or (Slot(out_shape, dtype), 0)
     ost = _strides(out_shape)
     dst = ost[:axis] + ost[axis + 1:] if stacked else ost
     offset = 0
     for src, shape in parts:
         if isinstance(src, np.ndarray):
             src = b.slot_of_value(src, dtype)
+        at = base + offset * ost[axis]
         if isinstance(src, StridedView):
-            _copy(b, out, src.src, shape, offset * ost[axis], dst, src.base, src.strides)
+            _copy(b, out, src.src, shape, at, dst, src.base, src.strides)
         else:
-            _copy(b, out, src, shape, offset * ost[axis], dst, 0, _strides(shape))
+            _copy(b, out, src, shape, at, dst, 0, _strides(shape))
         offset += 1 if stacked else shape[axis]
     return out
 
@@ -191,3 +194,10 @@ class ConcatView(Deferred):
         if self.copy is None:
             self.copy = _copy_parts(b, self.parts, self.shape, self.dtype, self.axis, False)
         return self.copy
+
+    def materialise_into(self, b, block, base):
+        """The parts copied together into `block` from element `base` on (an unrolled
+        loop's row: a weight gradient then reads all steps' rows at once); returns that
+        piece of the block."""
+        _copy_parts(b, self.parts, self.shape, self.dtype, self.axis, False, (block, base))
+        return StridedView(block, self.shape, self.dtype, base, _strides(self.shape))

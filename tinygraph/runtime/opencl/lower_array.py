@@ -234,11 +234,11 @@ def _split_outputs(b, op, x, axis, sizes):
         for t, start, n in zip(op.outputs, np.cumsum([0] + sizes), sizes):
             b.sources[t] = product.columns(int(start), n)   # (see lower_matmul.Product)
         return
-    src, st, offset = b.slot_of(x, op), _strides(shape), 0
-    for t, n in zip(op.outputs, sizes):
+    (src, base), st, offset = b.operand(x, op), _strides(shape), 0
+    for t, n in zip(op.outputs, sizes):   # (pieces of x, where x lies: maybe in a block)
         dims = list(shape)
         dims[axis] = n
-        _lazy_view_out(b, t, src, dims, offset * st[axis], st)
+        _lazy_view_out(b, t, src, dims, (base or 0) + offset * st[axis], st)
         offset += n
 
 
@@ -327,8 +327,28 @@ def _concat(b, op):
         return False
     if len(parts) == 1:
         return _place_parts(b, op, parts, op.outputs[0], axis, False)
+    if all(b.pending(t) for t in parts) and _computed_in_place(b, op, parts, axis):
+        return
     b.sources[op.outputs[0]] = ConcatView(_parts(b, op, parts), out_shape, op.outputs[0].dtype,
                                           axis)
+
+
+def _computed_in_place(b, op, parts, axis):
+    """In an unrolled loop, a concat of values not computed yet (an LSTM's four gate
+    gradients) is its row of a block, each part computed straight into its columns: no
+    copy, and a weight gradient reads every step's row at once (see SumOverSteps)."""
+    t = op.outputs[0]
+    shape = b.shape(t)
+    into = b.iteration.row(t, shape, t.dtype) if b.iteration is not None else None
+    if into is None:
+        return False
+    block, base = into
+    strides, offset = _strides(shape), 0
+    for part in parts:
+        b.materialise_into(part, block, base + offset * strides[axis], strides)
+        offset += b.shape(part)[axis]
+    b.sources[t] = StridedView(block, shape, t.dtype, base, strides)
+    return True
 
 
 @rule("Pack")

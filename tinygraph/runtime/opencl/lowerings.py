@@ -7,7 +7,7 @@ import numpy as np
 
 from ...compiler import codegen
 from ...ops.variables import variable_name
-from .units import Slot
+from .units import Deferred, Slot
 
 RULES = {}
 
@@ -75,26 +75,36 @@ def _reduce(b, op):
             return False
         rank = max(len(in_shape), 1)
         axes = sorted({int(a) % rank for a in np.asarray(axis).ravel()}) if in_shape else []
-    src = b.slot_of(x, op)
+    if not axes:   # nothing reduced: x itself (a piece of a bigger slot stays there)
+        if b.pending(x) and b.consumers.get(x, 0) == 1 and x not in b.fetch_set:
+            b.sources[op.outputs[0]] = b.sources[x]   # (still to fuse into a reader)
+            return
+        source = b.leaf(x, op)
+        if isinstance(source, Deferred):
+            b.sources[op.outputs[0]] = source
+            return
+        out.alias_of = source
+        b.sources[op.outputs[0]] = out
+        return
+    src, offset = b.operand(x, op)   # (a piece of a bigger slot is read in place)
     b.sources[op.outputs[0]] = out
     if out.size == 0:
         return
     ctype = codegen.c_type(x.dtype)
-    n_red = int(np.prod([in_shape[a] for a in axes])) if axes else 1
+    n_red = int(np.prod([in_shape[a] for a in axes]))
     scale = n_red if op.type == "Mean" else None
-    if not axes:
-        out.alias_of = src
-        return
     kind = op.type
     name = f"reduce_{len(b.units)}"
     parts = 64 if out.size < 16 and n_red >= 4096 else 1
+    at = dict(in_offset=offset is not None)
+    inputs = [src] + ([np.int64(offset)] if offset is not None else [])
     if parts == 1:
-        b.launch(codegen.reduction(name, kind, in_shape, axes, ctype, scale=scale), name,
-                 [out, src], (out.size,))
+        b.launch(codegen.reduction(name, kind, in_shape, axes, ctype, scale=scale, **at),
+                 name, [out] + inputs, (out.size,))
         return
     partial = Slot((out.size, parts), op.outputs[0].dtype)
-    b.launch(codegen.reduction(name, kind, in_shape, axes, ctype, parts=parts), name,
-             [partial, src], (out.size * parts,))
+    b.launch(codegen.reduction(name, kind, in_shape, axes, ctype, parts=parts, **at), name,
+             [partial] + inputs, (out.size * parts,))
     final = "Sum" if kind in ("Mean", "SumToShape") else kind
     name2 = name + "_combine"
     b.launch(codegen.reduction(name2, final, (out.size, parts), [1], ctype, scale=scale), name2,

@@ -13,6 +13,7 @@ from . import lowerings
 # (each fills the rule tables of lowerings.py as it is imported)
 from . import lower_addn, lower_array, lower_loop, lower_nn  # noqa: E402,F401
 from . import lower_random, lower_tensor_array, lower_train  # noqa: E402,F401
+from .copies import ConcatView, StridedView
 from .lower_tensor_array import is_planned, to_host
 from .units import Deferred, ErrorFlag, HostUnit, KernelUnit, Slot, VarRef
 
@@ -229,6 +230,8 @@ class PlanBuilder:
                 operands[i] = source           # fuse the producer's tree into this one
             elif isinstance(source, np.ndarray) and source.size == 1:
                 operands[i] = codegen.literal(source.reshape(()), t.dtype)   # no buffer
+            elif isinstance(source, StridedView) and source.region() is None:
+                operands[i] = source   # read where it lies, strided (a split's column)
             else:
                 operands[i] = self.leaf(t, op)
         self.sources[out] = _Group(op, ctype, expr, operands, self.info.shapes[out], out.dtype)
@@ -239,6 +242,10 @@ class PlanBuilder:
         source = self.sources[t]
         if isinstance(source, _Group):
             source = self._materialise(t, source)
+        into = self.iteration.row(t, source.shape, source.dtype) \
+            if isinstance(source, ConcatView) and self.iteration is not None else None
+        if into is not None:   # (like a fused value: see _materialise)
+            source = self.sources[t] = source.materialise_into(self, *into)
         if isinstance(source, Deferred) and source.region() is not None:
             return source
         return self.slot_of(t, consumer)
@@ -261,10 +268,12 @@ class PlanBuilder:
         choose where it goes)."""
         return isinstance(self.sources.get(t), _Group)
 
-    def materialise_into(self, t, block, base):
+    def materialise_into(self, t, block, base, strides=None):
         """Computes pending t into `block` from element `base` on (a TensorArray's row),
-        and makes t that piece of block."""
-        return self._materialise(t, self.sources[t], (block, base))
+        with `strides` if it is not a contiguous piece (a concat's part), and makes t
+        that piece of block."""
+        into = (block, base) if strides is None else (block, base, list(strides))
+        return self._materialise(t, self.sources[t], into)
 
     def _materialise(self, t, group, into=None):
         """Computes a pending elementwise value: into a slot of its own, a given place,
@@ -294,19 +303,23 @@ class PlanBuilder:
         if group.shape and 0 in group.shape:
             return out
         name = f"fused_{len(self.units)}_{group.op.type.lower()}"
-        shapes = [(codegen.c_type(s.dtype), s.shape) for s in leaves]
-        pieces = {k: s.region() for k, s in enumerate(leaves) if isinstance(s, Deferred)}
+        shapes = [(codegen.c_type(s.dtype), s.shape) +
+                  ((s.strides,) if isinstance(s, Deferred) and s.region() is None else ())
+                  for s in leaves]
+        pieces = {k: s.region() or (s.src, s.base)
+                  for k, s in enumerate(leaves) if isinstance(s, Deferred)}
+        strides = into[2] if into is not None and len(into) > 2 else None
         source = codegen.fused_elementwise(name, nodes, shapes, group.shape, group.ctype,
-                                           offsets=pieces, out_offset=into is not None)
+                                           offsets=pieces, out_offset=into is not None,
+                                           out_strides=strides)
         buffers = [pieces[k][0] if k in pieces else s for k, s in enumerate(leaves)]
         offsets = [np.int64(pieces[k][1]) for k in sorted(pieces)] + \
             ([np.int64(into[1])] if into is not None else [])
         self.launch(source, name, [out] + buffers + offsets,
-                    codegen.elementwise_grid(shapes, group.shape))
+                    codegen.elementwise_grid(shapes, group.shape, strides))
         if into is not None:   # t is that piece of the block
-            from .copies import StridedView
             out = self.sources[t] = StridedView(into[0], group.shape, group.dtype, into[1],
-                                                codegen._strides(group.shape))
+                                                strides or codegen._strides(group.shape))
         return out
 
     def _host_fallback(self, op, op_def):
