@@ -36,15 +36,22 @@ SEED = 42
 # --- the workloads: each takes the framework as `tf` and a numpy RandomState, builds
 # its graph in the default graph, and returns (fetches, feed_dict). ---
 
-def mnist_graph(tf, train):
+def mnist_graph(tf, train, cell="basic"):
     """The book's MNIST RNN classifier (ch14_mnist_classifier): batch 150, 28 steps of
     28 inputs, 150 tanh units, dense(10) on the final state, sparse softmax
-    cross-entropy, Adam."""
+    cross-entropy, Adam. cell="lstm": its LSTM version (ch14_mnist_lstm), three layers
+    of 150 BasicLSTMCells, dense(10) on the top layer's final h."""
     n_steps, n_inputs, n_neurons, n_outputs = 28, 28, 150, 10
     X = tf.placeholder(tf.float32, [None, n_steps, n_inputs])
     y = tf.placeholder(tf.int32, [None])
-    cell = tf.nn.rnn_cell.BasicRNNCell(num_units=n_neurons)
-    outputs, states = tf.nn.dynamic_rnn(cell, X, dtype=tf.float32)
+    if cell == "lstm":
+        layers = [tf.nn.rnn_cell.BasicLSTMCell(num_units=n_neurons) for _ in range(3)]
+        outputs, states = tf.nn.dynamic_rnn(tf.nn.rnn_cell.MultiRNNCell(layers), X,
+                                            dtype=tf.float32)
+        states = states[-1][1]
+    else:
+        outputs, states = tf.nn.dynamic_rnn(tf.nn.rnn_cell.BasicRNNCell(num_units=n_neurons),
+                                            X, dtype=tf.float32)
     logits = tf.layers.dense(states, n_outputs)
     xentropy = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
     loss = tf.reduce_mean(xentropy)
@@ -59,13 +66,13 @@ def mnist_feed(X, y, rng):
             y: rng.randint(0, 10, 150).astype(np.int32)}
 
 
-def mnist_train(tf, rng):
-    X, y, training_op = mnist_graph(tf, train=True)
+def mnist_train(tf, rng, cell="basic"):
+    X, y, training_op = mnist_graph(tf, train=True, cell=cell)
     return training_op, mnist_feed(X, y, rng)
 
 
-def mnist_forward(tf, rng):
-    X, y, loss = mnist_graph(tf, train=False)
+def mnist_forward(tf, rng, cell="basic"):
+    X, y, loss = mnist_graph(tf, train=False, cell=cell)
     return loss, mnist_feed(X, y, rng)
 
 
