@@ -97,19 +97,18 @@ def _float32_matmul(b, out, A, B, M, N, K, ta, tb, n_batch, a_off=0, b_off=0, c_
         b.units.append(CallUnit(mm, [A, B, out], [a_off, b_off, c_off]))
         return
     # The CPU kernels as units of the plan: bound once like its other kernels, and the
-    # packed operands temporaries of the plan's, whose buffers other temporaries share
-    # (a weight gradient over 2,000 steps packs 65 MB).
+    # packed operands temporaries of the plan's, whose buffers other temporaries share.
     # A B nothing writes during the run is packed once per (B, layout): that packed
     # copy lives from the pack to the last matmul that lists it.
     packs = b.__dict__.setdefault("_packed_b", {})   # per plan builder
-    key = (B.root(), b_off, mm.pack_layout)
-    packed, index, unit = packs.get(key, (None, -1, None)) \
-        if B.root().kind in _UNWRITTEN else (None, -1, None)
+    key = (B.root(), b_off, mm.pack_layout) if B.root().kind in _UNWRITTEN else None
+    packed, index, unit = packs.get(key, (None, -1, None))
     # (Gone if the plan dropped the units since: a loop it could not unroll.)
     if not 0 <= index < len(b.units) or b.units[index] is not unit:
         packed = Slot((mm.packed_b_size,), out.dtype)
         unit = MatmulUnit(mm, "pack_b", [packed, B, np.int32(b_off)])
-        packs[key] = packed, len(b.units), unit
+        if key is not None:
+            packs[key] = packed, len(b.units), unit
         b.units.append(unit)
     if mm.packed_a_size:
         packed_a = Slot((mm.packed_a_size,), out.dtype)
@@ -301,5 +300,5 @@ def products(units):
     tools that look at a plan)."""
     from .matmul import Matmul
     return [u.mm if isinstance(u, MatmulUnit) else u.runner for u in units
-            if isinstance(u, MatmulUnit) and u.name == "mm_cpu" or
-            isinstance(u, CallUnit) and isinstance(u.runner, Matmul)]
+            if (isinstance(u, MatmulUnit) and u.name == "mm_cpu") or
+            (isinstance(u, CallUnit) and isinstance(u.runner, Matmul))]
