@@ -284,6 +284,27 @@ def test_an_lstms_gates_are_read_and_their_gradients_written_in_place():
     assert transposed == [(I, T * B), (H, (T - 1) * B)]
 
 
+def test_a_concat_of_values_computed_in_a_step_along_any_axis():
+    """A scan step concatenating values it computes (along the first axis, and along
+    the last with one part also read on its own): each part is computed into its place
+    in the step's row; values and gradients as the numpy backend's."""
+    def build():
+        xs = tf.placeholder(tf.float32, [5, 2, 3])
+
+        def step(acc, x):
+            first = tf.concat([tf.tanh(x), x * acc[:2]], axis=0)
+            parts = [tf.sigmoid(x), x + 1.0]
+            last = tf.concat(parts, axis=1)
+            return first + tf.reduce_sum(last) * 0.1 + tf.reduce_sum(parts[1])
+        out = tf.scan(step, xs, initializer=tf.ones([4, 3]))
+        return [out] + tf.gradients(tf.reduce_sum(out ** 2), [xs]), \
+            {xs: np.random.RandomState(8).randn(5, 2, 3).astype(np.float32) * 0.5}
+    got, plan, _ = run("opencl", build)
+    want, _, _ = run("numpy", build)
+    assert_same(got, want, rtol=1e-4, atol=1e-5)
+    assert host_steps(plan) == []
+
+
 def test_a_data_dependent_loop_reads_its_condition_once_per_block():
     """Nine steps of `while sum(v) < 1000`: blocks of 4 and 8 steps, each one plan run
     read back once (it was a run for the condition and one for the body, per step)."""

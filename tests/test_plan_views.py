@@ -51,6 +51,29 @@ def test_elementwise_ops_read_strided_pieces_in_place(backend):
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
 
 
+def test_strided_pieces_of_any_axis_and_type(backend):
+    """Pieces split along a middle axis (float) and the last axis (int32), read by
+    elementwise kernels with other operands of several shapes."""
+    x = tf.placeholder(tf.float32, [3, 6, 4])
+    n = tf.placeholder(tf.int32, [5, 6])
+    a, b, c = tf.split(x, 3, axis=1)
+    i, j = tf.split(n, [2, 4], axis=1)
+    out = [a * tf.exp(b) - c[:1], tf.abs(c) + tf.reduce_sum(a, axis=1, keepdims=True),
+           i * 3 + j[:, :2], j - tf.reduce_max(i)]
+    rng = np.random.RandomState(3)
+    feed = {x: rng.randn(3, 6, 4).astype(np.float32),
+            n: rng.randint(-9, 9, (5, 6)).astype(np.int32)}
+    with tf.Session(device=backend) as sess:
+        got = sess.run(out, feed)
+    v, w = feed[x], feed[n]
+    a, b, c = v[:, :2], v[:, 2:4], v[:, 4:]
+    i, j = w[:, :2], w[:, 2:]
+    want = [a * np.exp(b) - c[:1], np.abs(c) + a.sum(1, keepdims=True), i * 3 + j[:, :2],
+            j - i.max()]
+    for g, e in zip(got, want):
+        np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-6)
+
+
 def test_add_n_skips_zero_terms(backend):
     x = tf.placeholder(tf.float32, [3, 2])
     total = tf.add_n([x, tf.zeros_like(x), tf.zeros([3, 2])])
