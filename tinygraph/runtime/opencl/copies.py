@@ -34,12 +34,7 @@ def _const(b, values, dtype=dtypes.int64):
     return slot
 
 
-def _strides(shape):
-    out, step = [], 1
-    for d in reversed(shape):
-        out.append(step)
-        step *= d
-    return out[::-1]
+_strides = codegen._strides   # (row-major strides of a shape, in elements)
 
 
 def _prod(shape):

@@ -40,12 +40,13 @@ def matmul_units(b, op):
         return
     if op.type == "MatMul" and tb and t.dtype.name == "float32" and M * N * K and \
             t.consumers() and all(c.type in ("Split", "SplitV") for c in t.consumers()):
-        A, a_off = _operand(b, b.leaf(x, op))
-        b.sources[t] = Product(A, a_off, b.slot_of(y, op), 0, M, N, K, ta)
+        A, a_off = b.operand(x, op)
+        b.sources[t] = Product(A, a_off or 0, b.slot_of(y, op), 0, M, N, K, ta)
         return
     out = b.new_slot(op.outputs[0])
     if out.dtype.name == "float32":   # (operands may be pieces of bigger slots)
-        (A, a_off), (B, b_off) = _operand(b, b.leaf(x, op)), _operand(b, b.leaf(y, op))
+        (A, a_off), (B, b_off) = b.operand(x, op), b.operand(y, op)
+        a_off, b_off = a_off or 0, b_off or 0
     else:
         (A, a_off), (B, b_off) = (b.slot_of(x, op), 0), (b.slot_of(y, op), 0)
     b.sources[op.outputs[0]] = out
@@ -151,8 +152,9 @@ class Product(Deferred):
 
 
 def _operand(b, source):
-    """(slot, offset) of a matmul operand: a Slot, a piece of one read in place, or a
-    host value (float32)."""
+    """(slot, offset) of a matmul operand's source (a concat's part, a step's term): a
+    Slot, a piece of one read in place, or a host value (float32). (For a tensor:
+    b.operand.)"""
     if isinstance(source, np.ndarray):
         return b.slot_of_value(source, dtypes.float32), 0
     if not isinstance(source, Deferred):

@@ -9,6 +9,7 @@ array as the host value its numpy ops expect (to_host)."""
 import numpy as np
 
 from ...compiler import codegen
+from ...framework import dtypes
 from ...ops.subgraphs import unbox, variant
 from ...ops.tensor_array_values import ElementGrads, Elements, _Log
 from . import lower_addn
@@ -278,7 +279,7 @@ def _stack(b, t, rows, dtype):
     out = Slot((len(rows),) + shape, dtype)
     b.sources[t] = out
     for k, (r, place) in enumerate(zip(rows, places)):
-        src, base = place or (r if isinstance(r, Slot) else element(b, r), 0)
+        src, base = place or (element(b, r), 0)
         if isinstance(src, np.ndarray):
             src = b.slot_of_value(src, dtype)
         _copy(b, out, src, shape, k * n, st, base, st)
@@ -405,7 +406,7 @@ def to_host(b, source):
             return lambda values: [f(values) for f in fs]
         return lambda values: v   # a host value
     build = collect(source)
-    out = Slot((), _variant_dtype(), "host")
+    out = Slot((), dtypes.variant, "host")
     b.units.append(HostFunction(lambda values: [build(values)], list(leaves), [out]))
     return out
 
@@ -414,8 +415,3 @@ def _piece(array, view):
     flat = np.ascontiguousarray(array).reshape(-1)[view.base:]
     return np.lib.stride_tricks.as_strided(
         flat, view.shape, [st * flat.itemsize for st in view.strides], writeable=False)
-
-
-def _variant_dtype():
-    from ...framework import dtypes
-    return dtypes.variant

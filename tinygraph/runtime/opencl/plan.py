@@ -303,11 +303,12 @@ class PlanBuilder:
         if group.shape and 0 in group.shape:
             return out
         name = f"fused_{len(self.units)}_{group.op.type.lower()}"
+        regions = {k: s.region() for k, s in enumerate(leaves) if isinstance(s, Deferred)}
+        # (a piece with no region is a strided view: read with its strides, from its base)
         shapes = [(codegen.c_type(s.dtype), s.shape) +
-                  ((s.strides,) if isinstance(s, Deferred) and s.region() is None else ())
-                  for s in leaves]
-        pieces = {k: s.region() or (s.src, s.base)
-                  for k, s in enumerate(leaves) if isinstance(s, Deferred)}
+                  ((s.strides,) if k in regions and regions[k] is None else ())
+                  for k, s in enumerate(leaves)]
+        pieces = {k: r or (leaves[k].src, leaves[k].base) for k, r in regions.items()}
         strides = into[2] if into is not None and len(into) > 2 else None
         source = codegen.fused_elementwise(name, nodes, shapes, group.shape, group.ctype,
                                            offsets=pieces, out_offset=into is not None,
