@@ -2,6 +2,7 @@
 unrolled loop are one function in the program (compiled once) with a few cl.Kernels,
 and identical matmuls share their kernels and scratch buffers; results are unchanged."""
 import re
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -69,7 +70,8 @@ def test_one_function_per_distinct_kernel_body():
     tanh = [u for u in kernels if u.name.startswith("fused_tanh_")]
     assert len(tanh) >= STEPS and len({u.name for u in tanh}) == 1
     grad = [u for u in kernels if u.name.startswith("fused_tanhgrad")]
-    assert len(grad) >= STEPS - 1 and len({u.name for u in grad}) == 1
+    # (the last step sums its state's gradient terms in another order: a kernel of its own)
+    assert max(Counter(u.name for u in grad).values()) >= STEPS - 1
     assert len({u.name for u in kernels}) < len(kernels) // 3
     # units of one function share a few cl.Kernels
     for name in {u.name for u in tanh + grad}:

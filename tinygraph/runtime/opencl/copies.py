@@ -196,3 +196,38 @@ class ConcatView(Deferred):
         piece of the block."""
         _copy_parts(b, self.parts, self.shape, self.dtype, self.axis, False, (block, base))
         return StridedView(block, self.shape, self.dtype, base, _strides(self.shape))
+
+
+class Transposed(Deferred):
+    """transpose(x, perm) not copied yet: `inner` is x's value in x's own layout (a Slot,
+    or a pending fused group). Elementwise ops whose operands are all transposed alike
+    run in the inner layout, a reduction reads the inner value, and a transpose back is
+    the inner value itself (the plan builder's _try_elementwise, lower_array's transpose,
+    lowerings' reduce); only another reader pays for the copy. So `mean(square(
+    transpose(h)))` and its gradient never lay out a transposed h (dynamic_rnn's outputs)."""
+
+    def __init__(self, inner, perm, shape, dtype):
+        self.inner, self.perm, self.shape, self.dtype = inner, tuple(perm), tuple(shape), dtype
+        self.copy = None
+
+    @property
+    def inner_shape(self):
+        shape = [0] * len(self.perm)
+        for axis, p in enumerate(self.perm):
+            shape[p] = self.shape[axis]
+        return tuple(shape)
+
+    def operand(self, b, fuse):
+        """The inner value for a reader: a pending group if `fuse` (its one reader fuses
+        it), else a slot, computed once."""
+        if b.is_group(self.inner) and not fuse:
+            self.inner = b.computed(self.inner)
+        return self.inner
+
+    def materialise(self, b):
+        if self.copy is None:
+            inner = self.operand(b, fuse=False)
+            st = _strides(inner.shape)
+            self.copy = _viewed(b, self.shape, self.dtype, inner, self.shape, 0,
+                                [st[p] for p in self.perm])
+        return self.copy

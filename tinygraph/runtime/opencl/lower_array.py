@@ -12,8 +12,8 @@ import numpy as np
 
 from ...framework.registry import get_op_def
 from ...ops.slicing import _bit, _check_shrinks, _dense_spec, _numpy_index
-from .copies import (ConcatView, StridedView, _const, _copy, _copy_parts, _grid, _prod,
-                     _strides, _up, _viewed)
+from .copies import (ConcatView, StridedView, Transposed, _collapse, _const, _copy,
+                     _copy_parts, _grid, _prod, _strides, _up, _viewed)
 from .lowerings import library, rule
 from .units import Slot
 
@@ -41,9 +41,22 @@ def _transpose(b, op):
     shape, perm = b.shape(op.inputs[0]), _static_ints(b, op.inputs[1])
     if shape is None or perm is None or sorted(perm) != list(range(len(shape))):
         return False
-    st = _strides(shape)
-    _view_out(b, op.outputs[0], b.slot_of(op.inputs[0], op), [shape[p] for p in perm], 0,
-              [st[p] for p in perm])
+    x, out = op.inputs[0], op.outputs[0]
+    source = b.sources[x]
+    if b.iteration is not None or not isinstance(source, Transposed) and \
+            _collapse(b.shape(out), [_strides(shape)[p] for p in perm])[1][0] in ([], [1]):
+        st = _strides(shape)   # (in a loop step, or no copy needed: a view now)
+        _view_out(b, out, b.slot_of(x, op), [shape[p] for p in perm], 0, [st[p] for p in perm])
+        return
+    if isinstance(source, Transposed):   # a transpose of a transpose
+        inner = source.operand(b, b.read_once(x))
+        perm = [source.perm[p] for p in perm]
+    else:
+        inner = source if b.pending(x) and b.read_once(x) else b.slot_of(x, op)
+    # Copied only if something other than an elementwise op, a reduction or a transpose
+    # back reads it (copies.Transposed).
+    b.sources[out] = inner if perm == sorted(perm) else \
+        Transposed(inner, perm, b.shape(out), out.dtype)
 
 
 def _partial_ints(b, t):

@@ -102,6 +102,29 @@ class _Row(StridedView):
         self.slot, self.k = slot, k
 
 
+class _PendingRow:
+    """Row k of a gradient not computed yet (a pending elementwise value, see
+    PlanBuilder.row_of): the step reading it computes it in its own kernel. Anything
+    else reading it (a sum of terms, a stack, the host) gets the whole value computed
+    once, and its row k."""
+
+    def __init__(self, whole, k):
+        self.whole, self.k = whole, k   # whole: [t, its shape, its slot once computed]
+        self.shape = whole[1][1:]
+
+    def settled(self, b):
+        whole = self.whole
+        if len(whole) == 2:   # (into a slot of its own, not a loop step's row)
+            t = whole[0]
+            whole.append(b.computed(b.sources[t]))
+            b.sources[t] = whole[2]
+        return _Row(whole[2], self.k)
+
+
+def _settled(b, e):
+    return e.settled(b) if isinstance(e, _PendingRow) else e
+
+
 def is_planned(source):
     return isinstance(source, (PlanArray, PlanGrads, PlanRecord))
 
@@ -169,7 +192,9 @@ def sum_terms(b, terms, shape, dtype):
     """The sum of gradient terms (Slots, host arrays, _Rows) as one source."""
     if len(terms) == 1 and isinstance(terms[0], _Row):
         return terms[0]   # (read in place, or copied by its reader)
-    terms = [element(b, e) for e in terms]
+    if len(terms) == 1 and isinstance(terms[0], _PendingRow) and len(terms[0].whole) == 2:
+        return b.row_of(terms[0].whole[0], terms[0].k)   # (computed by its reader)
+    terms = [element(b, _settled(b, e)) for e in terms]
     host = [v for v in terms if isinstance(v, np.ndarray)]
     slots = [v for v in terms if isinstance(v, Slot)]
     if host:
@@ -305,7 +330,16 @@ def _grad_write(b, op):
 
 @planned_rule("TensorArrayGradScatter")
 def _grad_scatter(b, op):
-    indices, dy = _indices(b, op.inputs[0]), _value(b, op.inputs[1], op)
+    indices, t = _indices(b, op.inputs[0]), op.inputs[1]
+    shape = b.shape(t)
+    if indices is not None and shape and len(indices) == shape[0] and b.pending(t) and \
+            b.read_once(t) and b.iteration is None and b.row_of(t, 0) is not None:
+        whole, terms = [t, shape], {}
+        for k, i in enumerate(indices):
+            terms.setdefault(i, []).append(_PendingRow(whole, k))
+        b.sources[op.outputs[0]] = PlanGrads(terms)
+        return
+    dy = _value(b, t, op)
     if indices is None or dy is None or not np.shape(dy) or len(indices) != np.shape(dy)[0]:
         return False
     terms = {}
@@ -364,7 +398,8 @@ def _grad_gather(b, op):
     rows = []
     for i in indices:
         terms = grads.terms.get(i, [])
-        rows.append(terms[0] if len(terms) == 1 else sum_terms(b, terms, shape[1:], dtype))
+        rows.append(_settled(b, terms[0]) if len(terms) == 1 else
+                    sum_terms(b, terms, shape[1:], dtype))
     if not rows:
         return False
     _stack(b, op.outputs[0], rows, dtype)
@@ -378,6 +413,7 @@ def to_host(b, source):
     leaves = {}   # slot -> its position among the unit's inputs
 
     def collect(v):   # -> a function rebuilding v from the leaves' values
+        v = _settled(b, v)
         if isinstance(v, StridedView):   # (a row, a piece of a block)
             whole = collect(v.src)
             return lambda values: _piece(whole(values), v)

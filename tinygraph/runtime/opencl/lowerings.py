@@ -76,7 +76,7 @@ def _reduce(b, op):
         rank = max(len(in_shape), 1)
         axes = sorted({int(a) % rank for a in np.asarray(axis).ravel()}) if in_shape else []
     if not axes:   # nothing reduced: x itself (a piece of a bigger slot stays there)
-        if b.pending(x) and b.consumers.get(x, 0) == 1 and x not in b.fetch_set:
+        if b.pending(x) and b.read_once(x):
             b.sources[op.outputs[0]] = b.sources[x]   # (still to fuse into a reader)
             return
         source = b.leaf(x, op)
@@ -86,7 +86,15 @@ def _reduce(b, op):
         out.alias_of = source
         b.sources[op.outputs[0]] = out
         return
-    src, offset = b.operand(x, op)   # (a piece of a bigger slot is read in place)
+    from .copies import Transposed   # (copies imports this module)
+    source = b.sources[x]
+    kept = [p for a, p in enumerate(getattr(source, "perm", ())) if a not in axes]
+    if isinstance(source, Transposed) and kept == sorted(kept):
+        # The kept axes are in the same order untransposed: reduce the untransposed value.
+        axes, in_shape = sorted(source.perm[a] for a in axes), source.inner_shape
+        src, offset = source.operand(b, fuse=False), None
+    else:
+        src, offset = b.operand(x, op)   # (a piece of a bigger slot is read in place)
     b.sources[op.outputs[0]] = out
     if out.size == 0:
         return

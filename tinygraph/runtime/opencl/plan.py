@@ -13,7 +13,7 @@ from . import lowerings
 # (each fills the rule tables of lowerings.py as it is imported)
 from . import lower_addn, lower_array, lower_loop, lower_nn  # noqa: E402,F401
 from . import lower_random, lower_tensor_array, lower_train  # noqa: E402,F401
-from .copies import ConcatView, StridedView
+from .copies import ConcatView, StridedView, Transposed
 from .lower_tensor_array import is_planned, to_host
 from .units import Deferred, ErrorFlag, HostUnit, KernelUnit, Slot, VarRef
 
@@ -158,7 +158,7 @@ class PlanBuilder:
     def known(self, t, consumer):
         """(t, its source, shape, host value): what lower_ops needs to read t again."""
         source = self.sources[t]   # (a piece of a slot stays one: read in place later)
-        if not isinstance(source, Deferred):
+        if not isinstance(source, Deferred) or isinstance(source, Transposed):
             source = self.value_of(t, consumer)
         return t, source, self.info.shapes.get(t), self.info.values.get(t)
 
@@ -221,12 +221,13 @@ class PlanBuilder:
         if expr is None:
             return False
         used = [i for i in range(len(op.inputs)) if "{%d}" % i in expr]
+        if self._try_sunk(op, expr, used):
+            return True
         operands = {}
         for i in used:
             t = op.inputs[i]
             source = self.sources[t]
-            if isinstance(source, _Group) and self.consumers.get(t, 0) == 1 \
-                    and t not in self.fetch_set:
+            if isinstance(source, _Group) and self.read_once(t):
                 operands[i] = source           # fuse the producer's tree into this one
             elif isinstance(source, np.ndarray) and source.size == 1:
                 operands[i] = codegen.literal(source.reshape(()), t.dtype)   # no buffer
@@ -236,6 +237,59 @@ class PlanBuilder:
                 operands[i] = self.leaf(t, op)
         self.sources[out] = _Group(op, ctype, expr, operands, self.info.shapes[out], out.dtype)
         return True
+
+    def read_once(self, t):
+        """Whether t's pending value may be fused into its reader: it has no other."""
+        return self.consumers.get(t, 0) == 1 and t not in self.fetch_set
+
+    def _try_sunk(self, op, expr, used):
+        """An elementwise op whose operands are all transposed alike (copies.Transposed)
+        or the same in any layout (scalars, broadcast scalars) runs in the untransposed
+        layout: its value is that result, transposed (not copied yet). (expr holds: the
+        operands' shapes relate alike in either layout.)"""
+        if self.iteration is not None:
+            return False
+        views = [self.sources[op.inputs[i]] for i in used]
+        views = [v for v in views if isinstance(v, Transposed)]
+        out = op.outputs[0]
+        out_shape = tuple(self.info.shapes[out])
+        if not views or any(v.perm != views[0].perm or v.shape != out_shape for v in views):
+            return False
+        sources = {i: self.sources[op.inputs[i]] for i in used}
+        if not all(isinstance(v, Transposed) or _layout_free(v) or isinstance(v, np.ndarray)
+                   and v.shape == out_shape for v in sources.values()):
+            return False
+        operands = {}
+        for i, source in sources.items():
+            t = op.inputs[i]
+            if isinstance(source, Transposed):
+                operands[i] = source.operand(self, self.read_once(t))
+            elif isinstance(source, np.ndarray) and source.size and \
+                    (source == source.flat[0]).all():
+                operands[i] = codegen.literal(source.flat[0], t.dtype)   # (a broadcast)
+            elif isinstance(source, np.ndarray):   # a constant: transposed back now
+                operands[i] = self.slot_of_value(
+                    source.transpose(np.argsort(views[0].perm)), t.dtype)
+            else:
+                operands[i] = source if isinstance(source, _Group) and self.read_once(t) \
+                    else self.leaf(t, op)
+        group = _Group(op, codegen.c_type(out.dtype), expr, operands, views[0].inner_shape,
+                       out.dtype)
+        self.sources[out] = Transposed(group, views[0].perm, out_shape, out.dtype)
+        return True
+
+    def row_of(self, t, k):
+        """Row k of t's pending value, itself pending (each leaf's row k), or None when
+        a leaf is not a slot or a piece of one: a gradient's rows then computed where
+        each step reads them, not kept whole (the gradient of dynamic_rnn's outputs)."""
+        return _row_of(self.sources[t], k, self.sources[t].shape)
+
+    def is_group(self, source):
+        return isinstance(source, _Group)
+
+    def computed(self, group):
+        """A pending group computed into a slot of its own (no tensor is its value)."""
+        return self._materialise(None, group)
 
     def leaf(self, t, consumer):
         """t as a fused kernel reads it: a Slot, or a piece of one read in place."""
@@ -278,7 +332,8 @@ class PlanBuilder:
     def _materialise(self, t, group, into=None):
         """Computes a pending elementwise value: into a slot of its own, a given place,
         or (in an unrolled loop) its row of a block holding its value at every step."""
-        if into is None and self.iteration is not None and 0 not in group.shape:
+        if into is None and self.iteration is not None and 0 not in group.shape and \
+                t is not None:
             into = self.iteration.row(t, group.shape, group.dtype)
         leaves, nodes = [], []
 
@@ -299,7 +354,8 @@ class PlanBuilder:
             return f"v{len(nodes) - 1}"
         visit(group)
         out = Slot(group.shape, group.dtype) if into is None else into[0]
-        self.sources[t] = out
+        if t is not None:
+            self.sources[t] = out
         if group.shape and 0 in group.shape:
             return out
         name = f"fused_{len(self.units)}_{group.op.type.lower()}"
@@ -367,6 +423,38 @@ class PlanBuilder:
             if t.op.type == "VariableV2" and variable_name(t.op) == name:
                 return t.dtype
         raise KeyError(name)
+
+
+def _row_of(group, k, shape):
+    operands = {}
+    for i, v in group.operands.items():
+        if isinstance(v, _Group):
+            v = _row_of(v, k, shape)
+        elif isinstance(v, (Slot, StridedView)):
+            base, strides = (0, codegen._strides(v.shape)) if isinstance(v, Slot) else \
+                (v.base, v.strides)
+            src = v if isinstance(v, Slot) else v.src
+            lead = len(shape) - len(v.shape)   # (a leaf broadcasts to shape)
+            if lead == 0:   # row k of it, or its only row
+                v = StridedView(src, v.shape[1:], v.dtype, base + k * strides[0] *
+                                (v.shape[0] != 1), strides[1:])
+        elif not isinstance(v, str):
+            v = None
+        if v is None:
+            return None
+        operands[i] = v
+    return _Group(group.op, group.ctype, group.expr, operands, shape[1:], group.dtype)
+
+
+def _layout_free(source):
+    """Whether a value reads the same in any layout: one element, or a pending group of
+    such values (a broadcast scalar: the gradient of a mean)."""
+    if isinstance(source, str):
+        return True
+    if isinstance(source, _Group):
+        return all(_layout_free(v) for v in source.operands.values())
+    shape = getattr(source, "shape", None)
+    return shape is not None and int(np.prod(shape)) == 1
 
 
 class _NoStaticShape(Exception):
