@@ -73,16 +73,6 @@ def test_dynamic_rnn_runs_as_one_plan_with_no_host_step():
     assert plans_run == 1   # no loop body run as a plan of its own, step by step
 
 
-def test_dynamic_rnn_with_sequence_lengths_loops_on_the_host():
-    """Its trip count is min(steps, max(sequence_length)): the fed lengths' values, which
-    a plan (built per feed shape) does not know."""
-    build = lambda: rnn_with_gradients(with_lengths=True)   # noqa: E731
-    got, plan, _ = run("opencl", build)
-    want, _, _ = run("numpy", build)
-    assert_same(got, want)
-    assert "While" in host_steps(plan)
-
-
 def test_training_an_unrolled_rnn_matches_numpy():
     def build():
         X = tf.placeholder(tf.float32, [None, 6, 4])

@@ -55,8 +55,11 @@ class ShapePass:
     Built over `steps` at once, or op by op through visit() (a plan that unrolls a loop
     visits its body once per iteration, each time with that iteration's inputs)."""
 
-    def __init__(self, steps, feeds, feed_shapes, variable_shapes, hints=None):
+    def __init__(self, steps, feeds, feed_shapes, variable_shapes, hints=None, given=None):
         self.shapes, self.values = {}, {}
+        # Values the caller computed (a loop's trip-count limits, from the feeds' values):
+        # their ops are folded to them.
+        self.given = dict(given or {})
         # Fed variants' values (a loop's TensorArray), which shape rules may read for
         # what they hold (e.g. an array's element shape); never folded.
         self.hints = dict(hints or {})
@@ -72,6 +75,11 @@ class ShapePass:
 
     def visit(self, op):
         self.folded.discard(op)
+        if op.outputs and all(t in self.given for t in op.outputs):
+            for t in op.outputs:
+                self._set(t, self.given[t])
+            self.folded.add(op)
+            return
         op_def = get_op_def(op.type)
         if op.type == "VariableV2":
             shape = self.variable_shapes.get(op.attrs.get("var_name", op.name))

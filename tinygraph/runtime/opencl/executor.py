@@ -138,11 +138,13 @@ class _FreeBuffers:
 
 class OpenCLPlan:
     def __init__(self, device, graph, fetches, feeds, feed_shapes, state, hints=None,
-                 program=None):
+                 program=None, limits=None):
         self.device = device
         self.zero_copy = device.device.type == cl.device_type.CPU and \
             bool(device.device.host_unified_memory)
-        b = PlanBuilder(device, graph, fetches, feeds, feed_shapes, state, hints, program)
+        b = PlanBuilder(device, graph, fetches, feeds, feed_shapes, state, hints, program,
+                        limits)
+        self.trip_limits = list(b.trip_limits)
         self.units, self.feeds = b.units, b.feeds
         self.fetches = fetches if program is None else [None] * len(b.fetch_sources)
         self.feed_slots = b.feed_slots

@@ -6,9 +6,11 @@ counter as a constant, so TensorArray reads and writes become plain slots
 The gradient loop (WhileGrad) is unrolled backwards over the same iterations and takes
 what each forward step computed instead of computing it again.
 
-A loop the plan cannot unroll (a condition that depends on data, random ops in its
-body, more steps than MAX_OPS allows, a shape its invariant forbids) runs on the host,
-one step at a time, as before (control_flow.While.compute)."""
+A loop whose trip count follows from the feeds' values (dynamic_rnn with
+sequence_length) is unrolled in a plan made for each run's trip count (trip_counts.py).
+A loop the plan cannot unroll (a condition that depends on computed data, random ops in
+its body, more steps than MAX_OPS allows, a shape its invariant forbids) runs on the
+host, one step at a time, as before (control_flow.While.compute)."""
 import numpy as np
 
 from ...compiler.prune import ops_to_run
@@ -19,6 +21,7 @@ from .lower_matmul import SumOverSteps, sum_over_steps
 from .lower_tensor_array import PlanGrads, PlanRecord, as_grads, sum_terms
 from .units import Deferred, Slot
 from .lowerings import planned_rule
+from .trip_counts import from_feeds, needed_limits
 
 # Body ops times iterations a loop may unroll into (its gradient: three times as many).
 # A plan takes ~0.1 ms per op to build (2 s for a 2,000-step RNN with its gradient, once)
@@ -121,6 +124,9 @@ def _while(b, op):
             if a["trip_count"] else None
     except TypeError:   # (a limit known only at run time)
         trips = None
+        limits = needed_limits(a["trip_count"], outer, op.inputs, n)
+        if limits and from_feeds(limits, b.feeds):   # (see trip_counts.py)
+            b.trip_limits.update(dict.fromkeys(limits))
     feeds = a["inputs"] + a["captured"]
     fetches = a["outputs"] + a["recorded"]
     steps = _steps(fetches, set(feeds)) if trips is not None else None

@@ -286,7 +286,12 @@ def _gather(b, op):
     if flow is None or not indices or any(not 0 <= i < flow.size for i in indices):
         return False
     rows = [flow.elements.get(i) for i in indices]
-    if any(r is None for r in rows) or len({tuple(np.shape(r)) for r in rows}) != 1:
+    if any(r is None for r in rows):   # unwritten: zeros, if the element shape is known
+        if flow.shape is None or None in flow.shape:
+            return False
+        zeros = np.zeros(flow.shape, flow.info.dtype)
+        rows = [zeros if r is None else r for r in rows]
+    if len({tuple(np.shape(r)) for r in rows}) != 1:
         return False
     _stack(b, op.outputs[0], rows, op.outputs[0].dtype)
 

@@ -119,6 +119,22 @@ def _reduce(b, op):
              [out, partial], (out.size,))
 
 
+@rule("Select")
+def _select_rows(b, op):
+    """TF1's Select with a vector condition picks rows: the condition is read as a
+    column [n, 1, ...], which broadcasts along each row of the fused kernel."""
+    c, x, y = op.inputs
+    shape = b.shape(op.outputs[0])
+    if len(b.shape(c)) != 1 or len(shape) < 2:
+        return False
+    column = Slot((shape[0],) + (1,) * (len(shape) - 1), c.dtype)
+    column.alias_of = b.slot_of(c, op)
+    operands = [column] + [b.sources[t] if b.pending(t) and b.read_once(t) else b.leaf(t, op)
+                           for t in (x, y)]
+    b.sources[op.outputs[0]] = b.pending_value(op, "({0} ? {1} : {2})", operands, shape,
+                                               op.outputs[0].dtype)
+
+
 @rule("MatMul", "BatchMatMulV2")
 def _matmul(b, op):
     from .lower_matmul import matmul_units

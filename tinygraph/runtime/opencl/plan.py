@@ -32,7 +32,7 @@ class PlanBuilder:
     (lower_loop.py's block of loop steps)."""
 
     def __init__(self, device, graph, fetches, feeds, feed_shapes, state, hints=None,
-                 program=None):
+                 program=None, limits=None):
         self.device = device
         self.fetches = fetches
         self.feeds = list(feeds)
@@ -42,7 +42,10 @@ class PlanBuilder:
                       if not (op.outputs and all(t in fed for t in op.outputs))]
         var_shapes = {name: a.shape for name, a in state.variables.items()}
         # (op by op as they are lowered: an unrolled loop visits its body once per step)
-        self.info = ShapePass([], self.feeds, feed_shapes, var_shapes, hints)
+        self.info = ShapePass([], self.feeds, feed_shapes, var_shapes, hints, limits)
+        # Values computed from the feeds' values that would let a loop unroll; the plan
+        # is then made again for each run's values of them (trip_counts.py).
+        self.trip_limits = {}
         self.units = []
         self._sources = {}
         self.iteration = None   # the unrolled loop step being planned (lower_loop.Rows)
@@ -313,9 +316,13 @@ class PlanBuilder:
     def sum_of(self, op, terms, shape, dtype):
         """A pending fused sum of terms (Slots, pieces of slots), to fuse into its
         consumer like any elementwise op's value."""
-        expr = " + ".join("{%d}" % k for k in range(len(terms)))
-        return _Group(op, codegen.c_type(dtype), f"({expr})", dict(enumerate(terms)), shape,
-                      dtype)
+        return self.pending_value(op, "(%s)" % " + ".join("{%d}" % k for k in range(len(terms))),
+                                  terms, shape, dtype)
+
+    def pending_value(self, op, expr, operands, shape, dtype):
+        """A value computed by expr ({0}, {1}... the operands: Slots, pieces of slots,
+        pending values) when read, fused into its reader like an elementwise op's."""
+        return _Group(op, codegen.c_type(dtype), expr, dict(enumerate(operands)), shape, dtype)
 
     def pending(self, t):
         """Whether t is an elementwise value not computed yet (materialise_into can still
