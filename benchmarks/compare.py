@@ -8,7 +8,7 @@ ratio tinygraph / TF, and peak memory.
 Each workload (benchmarks/workloads.py) is one piece of TF1-API code that runs under
 tinygraph and under tensorflow.compat.v1 alike, each framework in a worker process of its
 own (tinygraph under this Python, TensorFlow under --tf-python, with TF_USE_LEGACY_KERAS=1).
-Workloads 1-5: each worker builds the graph, runs it once plus the warm-up runs, then the
+Workloads 1-5 and 7: each worker builds the graph, runs it once plus the warm-up runs, then the
 two take turns, round by round (the first to go alternates), each running one untimed and
 then --steps timed runs per turn; a figure is the median over all timed runs. Workload 6
 is timed in fresh processes (--processes of each, alternating): graph construction
@@ -42,6 +42,8 @@ WORKLOADS = {
     5: ("dynamic_rnn fwd+bwd, 2000 steps (b32, 32 in, 128)", 2, 1, 0, 1.0),
     6: ("static_rnn 500 steps (b32, 32 in, 128) + gradients + Adam", None, None, None,
         0.5),
+    # (no target in issue 7: the book's variable-length sequences, measured alongside)
+    7: ("workload 1 with sequence_length (lengths 20-28)", 20, 3, 1, None),
 }
 # workload 5's activations: see workloads.long_rnn_activations_bytes
 T, B, I, H = 2000, 32, 32, 128
@@ -123,7 +125,7 @@ def frameworks(args):
 
 
 def run_alternating(number, args):
-    """Workloads 1-5. Returns {framework: {"ms": median, "n": runs, "ready": ...,
+    """Workloads 1-5 and 7. Returns {framework: {"ms": median, "n": runs, "ready": ...,
     "done": ...}}."""
     title, steps, warmup, untimed, _ = WORKLOADS[number]
     steps = args.steps or steps
@@ -207,10 +209,12 @@ def mb(value):
 
 
 def ratio_cells(tg, tf_, target):
+    target_text = "-" if target is None else f"<= {target}"
     if tf_ is None or tg is None:
-        return "-", f"<= {target}", "-"
+        return "-", target_text, "-"
     ratio = tg / tf_
-    return f"{ratio:.3f}", f"<= {target}", "yes" if ratio <= target else "NO"
+    return f"{ratio:.3f}", target_text, "-" if target is None else \
+        "yes" if ratio <= target else "NO"
 
 
 HEADER = (f"{'workload':<58}{'tinygraph':>11}{'TF':>11}{'tg/TF':>8}{'target':>9}"
@@ -227,13 +231,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tf-python", help="a Python with TensorFlow installed")
     parser.add_argument("--rounds", type=int, default=5,
-                        help="turns of each framework, workloads 1-5 (default 5)")
+                        help="turns of each framework, workloads 1-5 and 7 (default 5)")
     parser.add_argument("--steps", type=int,
                         help="timed runs per turn (default per workload: "
                         + ", ".join(f"{n}: {w[1]}" for n, w in WORKLOADS.items() if w[1])
                         + ")")
-    parser.add_argument("--workloads", default="1,2,3,4,5,6",
-                        help="comma-separated numbers (default all: 1,2,3,4,5,6)")
+    parser.add_argument("--workloads", default="1,2,3,4,5,6,7",
+                        help="comma-separated numbers (default all: 1,2,3,4,5,6,7)")
     parser.add_argument("--device", help="TINYGRAPH_DEVICE for tinygraph's worker")
     parser.add_argument("--tf-threads", type=int,
                         help="TF's intra- and inter-op threads (default: TF's own choice)")
@@ -246,7 +250,7 @@ def main():
     numbers = [int(n) for n in args.workloads.split(",") if n.strip()]
     unknown = [n for n in numbers if n not in WORKLOADS]
     if unknown:
-        parser.error(f"no workload {unknown}: the workloads are 1-6")
+        parser.error(f"no workload {unknown}: the workloads are 1-7")
     started = time.perf_counter()
 
     results, failures = {}, {}
@@ -271,7 +275,7 @@ def main():
               f"{threads})")
     else:
         print("TensorFlow: not run (no --tf-python): tinygraph's figures alone")
-    print(f"workloads 1-5: medians in ms over all timed runs of {args.rounds} alternating "
+    print(f"workloads 1-5, 7: medians in ms over all timed runs of {args.rounds} alternating "
           "rounds; 6: medians over "
           f"{args.processes} fresh processes each"
           + (", tinygraph with an empty kernel cache" if args.cold_cache else ""))

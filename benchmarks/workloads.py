@@ -10,7 +10,7 @@ the same for both. This file is also run by TensorFlow's own Python (which may b
 `import tinygraph as tf`.
 
 The worker speaks JSON lines with its parent (compare.py) on its original stdout; whatever
-the libraries print goes to stderr. Workloads 1-5: it builds the graph, starts a session,
+the libraries print goes to stderr. Workloads 1-5 and 7: it builds the graph, starts a session,
 runs the warm-up steps, reports {"event": "ready", ...}, then answers each
 {"cmd": "run", "steps": k, "untimed": u} with the seconds of k timed runs (after u
 untimed ones), and {"cmd": "quit"} with its memory figures. Workload 6 is timed phase by
@@ -71,6 +71,25 @@ def mnist_train(tf, rng, cell="basic"):
     return training_op, mnist_feed(X, y, rng)
 
 
+def mnist_lengths_train(tf, rng):
+    """Workload 1 with sequence_length (the book's variable-length sequences), each
+    image's length drawn from 20-28: the loop runs max(lengths) steps, rows past their
+    length output zeros and keep their state."""
+    n_steps, n_inputs, n_neurons, n_outputs = 28, 28, 150, 10
+    X = tf.placeholder(tf.float32, [None, n_steps, n_inputs])
+    y = tf.placeholder(tf.int32, [None])
+    lengths = tf.placeholder(tf.int32, [None])
+    _, states = tf.nn.dynamic_rnn(tf.nn.rnn_cell.BasicRNNCell(num_units=n_neurons), X,
+                                  sequence_length=lengths, dtype=tf.float32)
+    logits = tf.layers.dense(states, n_outputs)
+    loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y,
+                                                                         logits=logits))
+    training_op = tf.train.AdamOptimizer(learning_rate=0.001).minimize(loss)
+    feed = mnist_feed(X, y, rng)
+    feed[lengths] = rng.randint(20, 29, 150).astype(np.int32)
+    return training_op, feed
+
+
 def mnist_forward(tf, rng, cell="basic"):
     X, y, loss = mnist_graph(tf, train=False, cell=cell)
     return loss, mnist_feed(X, y, rng)
@@ -124,7 +143,7 @@ def long_rnn_activations_bytes():
 
 
 RUN_WORKLOADS = {1: mnist_train, 2: mnist_forward, 3: time_series_train, 4: trivial,
-                 5: long_rnn}
+                 5: long_rnn, 7: mnist_lengths_train}
 
 STATIC_T, STATIC_B, STATIC_I, STATIC_H = 500, 32, 32, 128
 
@@ -342,7 +361,7 @@ def run_phases(channel, framework):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--framework", choices=["tinygraph", "tensorflow"], required=True)
-    parser.add_argument("--workload", type=int, choices=[1, 2, 3, 4, 5, 6], required=True)
+    parser.add_argument("--workload", type=int, choices=[1, 2, 3, 4, 5, 6, 7], required=True)
     parser.add_argument("--warmup", type=int, default=3)
     args = parser.parse_args()
     channel = Channel()
