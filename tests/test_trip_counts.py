@@ -10,7 +10,9 @@ import pytest
 import tinygraph as tf
 from tinygraph.framework.errors import InvalidArgumentError
 from tinygraph.runtime.opencl import trip_counts
+from tinygraph.runtime.opencl.lower_matmul import products
 from tinygraph.runtime.opencl.trip_counts import TripCountPlans
+from tinygraph.runtime.opencl.units import KernelUnit
 
 from test_loop_unrolling import assert_same, host_steps
 
@@ -64,6 +66,22 @@ def test_a_plan_per_trip_count_with_the_loop_unrolled():
     np.testing.assert_array_equal(outputs[2], 0)
     np.testing.assert_allclose(state[0], outputs[0, 2], rtol=1e-6)
     np.testing.assert_allclose(state[1], outputs[1, 0], rtol=1e-6)
+
+
+def test_the_unrolled_steps_keep_their_values_in_blocks():
+    """The state (a Select of the old and the new one) and its gradient stay rows of a
+    block of all steps: no step copies them out, and each weight's gradient is one
+    matmul over all steps' rows (the input part over T steps, the state part over the
+    T - 1 after the first)."""
+    got, plans = session_runs("opencl", rnn(None), LENGTHS[:1])
+    want, _ = session_runs("numpy", rnn(None), LENGTHS[:1])
+    assert_same(got[0], want[0])
+    plan = list(plans.plans.values())[0]
+    copies = [u for u in plan.units if isinstance(u, KernelUnit) and "copy" in u.name]
+    assert [u.args[0].shape for u in copies].count((B, H)) == 1   # the fetched state
+    assert not [u for u in copies if u.args[0].shape == (B,)]     # nor the condition
+    assert sorted((m.M, m.N, m.K) for m in products(plan.units) if m.transpose_a) == \
+        [(I, H, T * B), (H, H, (T - 1) * B)]
 
 
 def test_past_max_plans_the_loop_runs_on_the_host(monkeypatch):

@@ -127,8 +127,10 @@ def _select_rows(b, op):
     shape = b.shape(op.outputs[0])
     if len(b.shape(c)) != 1 or len(shape) < 2:
         return False
-    column = Slot((shape[0],) + (1,) * (len(shape) - 1), c.dtype)
-    column.alias_of = b.slot_of(c, op)
+    from .copies import StridedView
+    src, offset = b.operand(c, op)   # (a piece of a block stays where it is)
+    column = StridedView(src, (shape[0],) + (1,) * (len(shape) - 1), c.dtype, offset or 0,
+                         [1] * len(shape))
     operands = [column] + [b.sources[t] if b.pending(t) and b.read_once(t) else b.leaf(t, op)
                            for t in (x, y)]
     b.sources[op.outputs[0]] = b.pending_value(op, "({0} ? {1} : {2})", operands, shape,

@@ -161,6 +161,8 @@ class PlanBuilder:
     def known(self, t, consumer):
         """(t, its source, shape, host value): what lower_ops needs to read t again."""
         source = self.sources[t]   # (a piece of a slot stays one: read in place later)
+        if isinstance(source, _Group):   # (in a loop step: into its row of a block)
+            source = self._materialise(t, source)
         if not isinstance(source, Deferred) or isinstance(source, Transposed):
             source = self.value_of(t, consumer)
         return t, source, self.info.shapes.get(t), self.info.values.get(t)
