@@ -87,3 +87,31 @@ __kernel void K(in_top_k)(__global uchar* out, __global const T* pred,
     }
     out[r] = finite && larger < k;
 }
+
+// The column sums of a [rows, cols] matrix (a bias gradient): each work-item sums eight
+// neighbouring columns down all rows with vector loads, so that consecutive rows are
+// read in order (a work-item per column, reading down its column, missed the cache).
+#define TG_VEC8_(t) t##8
+#define TG_VEC8(t) TG_VEC8_(t)
+__kernel void K(column_sums)(__global T* out, __global const T* x, const long offset,
+                             const long rows, const long cols) {
+    const long c = get_global_id(0) * 8;
+    if (c >= cols) return;
+    x += offset + c;
+    if (c + 8 <= cols) {
+        TG_VEC8(T) a = (TG_VEC8(T))(0), b = (TG_VEC8(T))(0);
+        long r = 0;
+        for (; r + 1 < rows; r += 2) {
+            a += vload8(0, x + r * cols);
+            b += vload8(0, x + (r + 1) * cols);
+        }
+        if (r < rows) a += vload8(0, x + r * cols);
+        vstore8(a + b, 0, out + c);
+        return;
+    }
+    for (long j = 0; c + j < cols; ++j) {
+        T s = 0;
+        for (long r = 0; r < rows; ++r) s += x[r * cols + j];
+        out[c + j] = s;
+    }
+}

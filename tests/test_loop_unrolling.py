@@ -317,3 +317,21 @@ def test_a_block_that_fails_past_the_loops_end_is_run_step_by_step():
         return i, {x: np.array([3, 2, 0], np.int32)}
     got, _, plans_run = run("opencl", build)
     assert got == 2 and plans_run > 2
+
+
+def test_a_bias_gradient_is_one_sum_over_all_steps():
+    """The recurrent bias's gradient, a column sum per step, is summed over the steps as
+    one sum over all the steps' rows (20 units: vector loads and a tail)."""
+    def build():
+        X = tf.placeholder(tf.float32, [3, 6, 4])
+        cell = tf.nn.rnn_cell.BasicRNNCell(num_units=20)
+        outputs, _ = tf.nn.dynamic_rnn(cell, X, dtype=tf.float32)
+        loss = tf.reduce_sum(tf.sin(outputs))
+        return tf.gradients(loss, tf.trainable_variables()), \
+            {X: np.random.RandomState(3).randn(3, 6, 4).astype(np.float32)}
+    got, plan, _ = run("opencl", build)
+    want, _, _ = run("numpy", build)
+    assert_same(got, want, rtol=1e-4, atol=1e-5)   # (sums of 18 rows of values up to 6)
+    sums = [u for u in plan.units if isinstance(u, KernelUnit) and "column_sums" in u.name]
+    assert len(sums) == 1 and sums[0].args[3] == 6 * 3   # all steps' rows at once
+

@@ -463,6 +463,17 @@ def test_bias_add_gradients(backend):
     assert g.op.type == "BiasAddGrad"
 
 
+def test_bias_add_gradient_of_wide_rows(backend):
+    """Column sums eight columns at a time, then the rest (21 = 2 * 8 + 5), over an odd
+    number of rows, float64 and float32."""
+    check_gradients(tf.nn.bias_add, shapes=[(7, 21), (21,)], backend=backend)
+    w = rng.randn(7, 21).astype(np.float32)
+    x, b = tf.placeholder(tf.float32, [7, 21]), tf.placeholder(tf.float32, [21])
+    g = tf.gradients(tf.reduce_sum(tf.nn.bias_add(x, b) * w), b)[0]
+    got = run(backend, g, {x: rng.randn(7, 21), b: rng.randn(21)})
+    np.testing.assert_allclose(got, w.sum(0), rtol=1e-5, atol=1e-6)
+
+
 def test_bias_add_errors(backend):
     with pytest.raises(ValueError, match=r"Dimensions must be equal, but are 4 and 5 for "
                                          r"'BiasAdd' \(op: 'BiasAdd'\) with input shapes: "

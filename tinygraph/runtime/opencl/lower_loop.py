@@ -18,6 +18,7 @@ from ...framework import dtypes
 from ...framework.registry import get_op_def
 from ...ops.control_flow import _differentiable_positions
 from .lower_matmul import SumOverSteps, sum_over_steps
+from .lower_nn import ColumnSums, column_sums_over_steps
 from .lower_tensor_array import PlanGrads, PlanRecord, as_grads, sum_terms
 from .units import Deferred, Slot
 from .lowerings import planned_rule
@@ -220,7 +221,8 @@ def _total(b, t, like, terms):
         return PlanGrads.total(parts), (), None
     if like[1] is None:
         raise _Abort
-    total = sum_over_steps(b, terms) if isinstance(terms[0], SumOverSteps) else None
+    total = sum_over_steps(b, terms) if isinstance(terms[0], SumOverSteps) else \
+        column_sums_over_steps(b, terms) if isinstance(terms[0], ColumnSums) else None
     if total is None:
         total = sum_terms(b, terms, like[1], t.dtype)
     return total, like[1], None

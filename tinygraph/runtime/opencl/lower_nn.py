@@ -1,11 +1,11 @@
-"""tf.nn on the device: softmax, cross-entropies, in_top_k (kernels/nn.cl), arg max/min,
-bias gradients and l2_loss (generated reductions)."""
+"""tf.nn on the device: softmax, cross-entropies, in_top_k and 2-D bias gradients
+(kernels/nn.cl), arg max/min, other bias gradients and l2_loss (generated reductions)."""
 import numpy as np
 
 from ...compiler import codegen
 from ...framework import dtypes
 from .lowerings import library, rule
-from .units import Slot
+from .units import Deferred, Slot
 
 
 def _as_int64(b, t, op):
@@ -132,7 +132,52 @@ def _bias_add_grad(b, op):
     shape = b.shape(op.inputs[0])
     channel = 1 if op.attrs["data_format"].startswith("NC") and len(shape) > 2 else len(shape) - 1
     axes = [a for a in range(len(shape)) if a != channel]
+    if len(shape) == 2 and channel == 1 and all(shape):
+        x, offset = b.operand(op.inputs[0], op)
+        sums = ColumnSums(x, offset or 0, shape, op.inputs[0].dtype)
+        # (a step's term of a bias gradient is summed over the steps by the loop)
+        loop_term = b.iteration is not None and not op.outputs[0].consumers()
+        b.sources[op.outputs[0]] = sums if loop_term else sums.materialise(b)
+        return
     _reduce_into(b, op, op.inputs[0], axes, "Sum")
+
+
+class ColumnSums(Deferred):
+    """The column sums of a [rows, cols] piece of a slot, not computed yet: a step's term
+    of a bias gradient, which the loop sums over its steps as one reduction over all the
+    steps' rows when they lie one after another (column_sums_over_steps)."""
+
+    def __init__(self, src, offset, shape, dtype):
+        self.src, self.offset, self.shape, self.dtype = src, offset, tuple(shape), dtype
+        self.copy = None
+
+    def materialise(self, b):
+        if self.copy is None:
+            self.copy = _column_sums(b, self.src, self.offset, self.shape, self.dtype)
+        return self.copy
+
+
+def column_sums_over_steps(b, terms):
+    """The sum of ColumnSums terms as one reduction, when their pieces are consecutive
+    rows of one slot (in any order of the steps); else None."""
+    first = terms[0]
+    if any(not isinstance(t, ColumnSums) or t.copy is not None or t.shape != first.shape
+           or t.src is not first.src for t in terms):
+        return None
+    steps = sorted(terms, key=lambda t: t.offset)
+    rows, cols = first.shape
+    if any(t.offset != steps[0].offset + k * rows * cols for k, t in enumerate(steps)):
+        return None
+    return _column_sums(b, first.src, steps[0].offset, (rows * len(steps), cols), first.dtype)
+
+
+def _column_sums(b, src, offset, shape, dtype):
+    out = Slot(shape[1:], dtype)
+    source, name = library(b, "nn", dtype, "column_sums")
+    rows, cols = shape
+    b.launch(source, name, [out, src, np.int64(offset), np.int64(rows), np.int64(cols)],
+             (-(-cols // 8),))
+    return out
 
 
 @rule("L2Loss")
