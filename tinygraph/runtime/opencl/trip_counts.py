@@ -17,28 +17,31 @@ MAX_PLANS = 8     # (each compiles in tens to hundreds of ms)
 MAX_CONE = 64     # ops computing the limits: more, and the host loop is simpler
 
 
+class _Probe(list):
+    """Values for trip_count that note which unknown ones (None) it reads."""
+
+    def __init__(self, items, first, read):
+        super().__init__(items)
+        self.first, self.read = first, read
+
+    def __getitem__(self, k):
+        value = super().__getitem__(k)
+        if value is None:
+            self.read.add(self.first + k)
+        return value
+
+
 def needed_limits(trip_count, outer, inputs, n):
     """The loop's inputs (among `inputs`, n of them loop variables, the rest captured)
-    that trip_count reads but the plan does not know: probed by calling it with stand-ins."""
-    known = [k[2] for k in outer]
-    read = set()
+    that trip_count reads but the plan does not know: found by calling it, each unknown
+    it reads then standing in as 0, until it runs through."""
+    known, read = [k[2] for k in outer], set()
     for _ in range(len(inputs) + 1):
-
-        class Probe(list):
-            def __init__(self, items, first):
-                super().__init__(items)
-                self.first = first
-
-            def __getitem__(self, k):
-                if super().__getitem__(k) is None:
-                    read.add(self.first + k)
-                    return None
-                return super().__getitem__(k)
         values = [0 if i in read else v for i, v in enumerate(known)]
         try:
-            trip_count(Probe(values[:n], 0), Probe(values[n:], n))
+            trip_count(_Probe(values[:n], 0, read), _Probe(values[n:], n, read))
             return [inputs[i] for i in sorted(read)]
-        except TypeError:
+        except TypeError:   # (int(None): an unknown it read, now noted)
             continue
     return []
 
@@ -65,6 +68,7 @@ class TripCountPlans:
         self.limits = generic.trip_limits
         self.compute = NumpyPlan(self.limits, feeds)
         self.plans = {}
+        self.last = generic
 
     @property
     def units(self):   # (what tests and tools look at: the plans run most recently)
