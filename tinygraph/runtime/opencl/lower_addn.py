@@ -55,8 +55,7 @@ def _add_n(b, op):
         b.sources[t] = np.zeros(shape, t.dtype.as_numpy_dtype)
     elif len(terms) <= CHUNK and t.dtype.name != "bool" and len(terms) == len(set(terms)):
         # a pending sum, fused into its reader (an RNN's gradient into its activation's)
-        b.sources[t] = b.sum_of(op, [b.sources[x] if b.pending(x) and b.read_once(x)
-                                     else b.leaf(x, op) for x in terms], shape, t.dtype)
+        b.sources[t] = b.sum_of(op, [b.fused_operand(x, op) for x in terms], shape, t.dtype)
     else:
         b.sources[t] = add_slots(b, [b.slot_of(x, op) for x in terms], shape, t.dtype,
                                  b.new_slot(t))

@@ -42,10 +42,10 @@ def _transpose(b, op):
     if shape is None or perm is None or sorted(perm) != list(range(len(shape))):
         return False
     x, out = op.inputs[0], op.outputs[0]
-    source = b.sources[x]
+    source, st = b.sources[x], _strides(shape)
     if b.iteration is not None or not isinstance(source, Transposed) and \
-            _collapse(b.shape(out), [_strides(shape)[p] for p in perm])[1][0] in ([], [1]):
-        st = _strides(shape)   # (in a loop step, or no copy needed: a view now)
+            _collapse(b.shape(out), [st[p] for p in perm])[1][0] in ([], [1]):
+        # (in a loop step, or no copy needed: a view now)
         _view_out(b, out, b.slot_of(x, op), [shape[p] for p in perm], 0, [st[p] for p in perm])
         return
     if isinstance(source, Transposed):   # a transpose of a transpose

@@ -131,8 +131,7 @@ def _select_rows(b, op):
     src, offset = b.operand(c, op)   # (a piece of a block stays where it is)
     column = StridedView(src, (shape[0],) + (1,) * (len(shape) - 1), c.dtype, offset or 0,
                          [1] * len(shape))
-    operands = [column] + [b.sources[t] if b.pending(t) and b.read_once(t) else b.leaf(t, op)
-                           for t in (x, y)]
+    operands = [column, b.fused_operand(x, op), b.fused_operand(y, op)]
     b.sources[op.outputs[0]] = b.pending_value(op, "({0} ? {1} : {2})", operands, shape,
                                                op.outputs[0].dtype)
 

@@ -247,6 +247,13 @@ class PlanBuilder:
         """Whether t's pending value may be fused into its reader: it has no other."""
         return self.consumers.get(t, 0) == 1 and t not in self.fetch_set
 
+    def fused_operand(self, t, consumer):
+        """t for a kernel its reader generates: its pending value, fused into the reader,
+        if nothing else reads it; else as leaf() gives it."""
+        source = self.sources[t]
+        return source if isinstance(source, _Group) and self.read_once(t) \
+            else self.leaf(t, consumer)
+
     def _try_sunk(self, op, expr, used):
         """An elementwise op whose operands are all transposed alike (copies.Transposed)
         or the same in any layout (scalars, broadcast scalars) runs in the untransposed
@@ -254,13 +261,12 @@ class PlanBuilder:
         operands' shapes relate alike in either layout.)"""
         if self.iteration is not None:
             return False
-        views = [self.sources[op.inputs[i]] for i in used]
-        views = [v for v in views if isinstance(v, Transposed)]
+        sources = {i: self.sources[op.inputs[i]] for i in used}
+        views = [v for v in sources.values() if isinstance(v, Transposed)]
         out = op.outputs[0]
         out_shape = tuple(self.info.shapes[out])
         if not views or any(v.perm != views[0].perm or v.shape != out_shape for v in views):
             return False
-        sources = {i: self.sources[op.inputs[i]] for i in used}
         if not all(isinstance(v, Transposed) or _layout_free(v) or isinstance(v, np.ndarray)
                    and v.shape == out_shape for v in sources.values()):
             return False
@@ -276,8 +282,7 @@ class PlanBuilder:
                 operands[i] = self.slot_of_value(
                     source.transpose(np.argsort(views[0].perm)), t.dtype)
             else:
-                operands[i] = source if isinstance(source, _Group) and self.read_once(t) \
-                    else self.leaf(t, op)
+                operands[i] = self.fused_operand(t, op)
         group = _Group(op, codegen.c_type(out.dtype), expr, operands, views[0].inner_shape,
                        out.dtype)
         self.sources[out] = Transposed(group, views[0].perm, out_shape, out.dtype)
