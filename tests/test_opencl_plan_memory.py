@@ -64,6 +64,24 @@ def test_a_long_loops_weight_gradient_packs_its_rows_in_pieces(monkeypatch):
                                 [(H, 5 * B)] * 2 + [(H, 1 * B)])
 
 
+def test_a_long_loop_holds_blocks_of_steps_not_all_of_them(monkeypatch):
+    """12 steps in blocks of 5 (BLOCK_STEPS): the input product is computed a block of
+    steps at a time, the pre-activation gradients live in blocks of 5 steps whose
+    weight-gradient terms are summed when the block is done, and the loss's squares are
+    never laid out. A block's buffer is the one the block before it used; of the loop's
+    values only the states are kept for all steps at once."""
+    T, B, I, H = 12, 4, 3, 6
+    monkeypatch.setattr(lower_matmul, "BLOCK_STEPS", 5)
+    got, plan, _ = run("opencl", rnn_gradients(T, B, I, H))
+    want, _, _ = run("numpy", rnn_gradients(T, B, I, H))
+    assert_same(got, want)
+    assert len([r for r in plan.buffers if r.size == T * B * H]) == 1   # the states
+    for block in ((5, B, H), (5 * B, H)):   # gradients; the input product
+        first, second = [r for r in plan.buffers if r.shape == block]
+        assert plan.buffers[first] is plan.buffers[second]
+    assert len([r for r in plan.buffers if r.shape in ((2, B, H), (2 * B, H))]) == 2
+
+
 def test_packed_operands_are_temporaries_of_the_plan():
     """On the CPU kernel, a product's packed copies of A and B are slots of the plan,
     written by pack units of its own, so their buffers are shared with other

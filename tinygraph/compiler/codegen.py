@@ -210,7 +210,8 @@ def reduction(name, kind, in_shape, axes, ctype, parts=1, scale=None, pre=None,
     """A kernel reducing `axes` of in_shape. With parts > 1, each output element gets
     `parts` partial results (out has n_out * parts elements), to be combined by a second
     pass with parts=1 over the last axis: a long reduction then uses every core.
-    `pre` maps each element first (a C expression in x), `scale` divides the result;
+    `pre` maps each element first (C statements that set x from x), `scale` divides
+    the result;
     in_offset: the input starts that many elements into its buffer (a `long` argument)."""
     identity, combine = REDUCERS[kind]
     in_shape, axes = _merged(in_shape, axes)
@@ -235,8 +236,7 @@ def reduction(name, kind, in_shape, axes, ctype, parts=1, scale=None, pre=None,
 
     def load(r):   # C statements setting x to the element at reduction index r
         offs = [f"({value}) * {strides[a]}" for a, value in zip(axes, _split_index(r, red_shape))]
-        return [f"{ctype} x = in[base + {' + '.join(offs) or '0'}];"] + \
-            ([f"x = {pre};"] if pre is not None else [])
+        return [f"{ctype} x = in[base + {' + '.join(offs) or '0'}];"] + list(pre or ())
     # Each part reduces a contiguous range of the reduced elements: interleaved ranges
     # (r = part, part + parts, ...) made a long sum 40x slower on PoCL.
     chunk = -(-n_red // parts)

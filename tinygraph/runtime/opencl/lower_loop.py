@@ -17,6 +17,7 @@ from ...compiler.prune import ops_to_run
 from ...framework import dtypes
 from ...framework.registry import get_op_def
 from ...ops.control_flow import _differentiable_positions
+from . import lower_matmul
 from .lower_matmul import SumOverSteps, sum_over_steps
 from .lower_nn import ColumnSums, column_sums_over_steps
 from .lower_tensor_array import PlanGrads, PlanRecord, as_grads, sum_terms
@@ -37,20 +38,22 @@ class _Abort(Exception):
 
 class Rows:
     """The step of an unrolled loop being planned: a value its body computes goes into
-    row `k` of a block holding that value at every step, so the steps' values of one
+    row `k` of a block holding that value at `chunk` steps, so the steps' values of one
     tensor lie one after another (a gradient summed over the steps reads them at once)."""
 
-    def __init__(self, steps, trips):
+    def __init__(self, steps, trips, chunk):
         self.body = {t for op in steps for t in op.outputs}
-        self.trips, self.k, self.blocks = trips, 0, {}
+        self.trips, self.chunk, self.k, self.blocks = trips, chunk, 0, {}
 
     def row(self, t, shape, dtype):
         if t not in self.body:
             return None   # (an outer value read first inside the loop)
-        block = self.blocks.get(t)
+        first = self.k // self.chunk * self.chunk
+        block = self.blocks.get((t, first))
         if block is None or block.shape[1:] != tuple(shape):
-            block = self.blocks[t] = Slot((self.trips,) + tuple(shape), dtype)
-        return block, self.k * int(np.prod(shape))
+            steps = min(self.chunk, self.trips - first)
+            block = self.blocks[t, first] = Slot((steps,) + tuple(shape), dtype)
+        return block, (self.k - first) * int(np.prod(shape))
 
 
 class _Iteration:
@@ -90,13 +93,13 @@ def _fits(shape, invariant):
         d is None or d == s for d, s in zip(dims, shape)))
 
 
-def _unrolled(b, steps, fetches, run, trips):
-    """Plans `run(rows)` (which lowers the steps once per iteration, rows.k the step);
-    on _Abort the plan is as before and the result False."""
+def _unrolled(b, steps, fetches, run, trips, chunk=None):
+    """Plans `run(rows)` (which lowers the steps once per iteration, rows.k the step, in
+    blocks of `chunk` steps); on _Abort the plan is as before and the result False."""
     snapshot, outer = b.snapshot(), b.iteration
     b.consumers.update(_counts(steps, fetches))
     b.loop_results.update(fetches)
-    b.iteration = Rows(steps, trips)
+    b.iteration = Rows(steps, trips, chunk or max(trips, 1))
     try:
         return run(b.iteration)
     except _Abort:
@@ -191,6 +194,7 @@ def _while_grad(b, op):
     def run(rows):
         nonlocal g_vars
         g_caps = [[] for _ in caps]
+        sums = [[] for _ in caps]   # the sums of the blocks of steps done
         for rows.k, it in reversed(list(enumerate(iterations if fetches else []))):
             ys = [g if g is not None else _zeros(t, k[1])
                   for g, (t, k) in zip(g_vars, like[:len(vars_)])]
@@ -204,10 +208,17 @@ def _while_grad(b, op):
             for terms, g in zip(g_caps, grads[len(vars_):]):
                 if g is not None:
                     terms.append(g[0])
-        totals = [_total(b, t, k, terms) for (t, k), terms in zip(like[len(vars_):], g_caps)]
+            if rows.k % rows.chunk == 0:   # a block's steps are done: their terms summed
+                for (t, k), terms, done in zip(like[len(vars_):], g_caps, sums):
+                    if terms and t.dtype != dtypes.variant:   # now, so that the block's
+                        done.append(_total(b, t, k, terms)[0])   # rows can go
+                        terms.clear()
+        totals = [_total(b, t, k, terms) if not done else
+                  (done[0] if len(done) == 1 else sum_terms(b, done, k[1], t.dtype), k[1], None)
+                  for (t, k), terms, done in zip(like[len(vars_):], g_caps, sums)]
         for out, g, (t, k) in zip(op.outputs, g_vars + totals, like):
             _set(b, out, g if g is not None else _zeros(t, k[1]))
-    return _unrolled(b, steps, fetches, run, len(iterations))
+    return _unrolled(b, steps, fetches, run, len(iterations), lower_matmul.BLOCK_STEPS)
 
 
 def _total(b, t, like, terms):

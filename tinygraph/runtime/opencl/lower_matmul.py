@@ -218,6 +218,11 @@ class SumOverSteps(Deferred):
 
 
 RUN_BYTES = 4 << 20
+# A long loop's per-step values live in blocks of this many steps (lower_loop.Rows), and
+# an input product for all steps is computed a block at a time (_hoisted): a block's
+# buffer can be reused once its steps are done with it, so the peak holds a block of
+# these, not the whole loop's.
+BLOCK_STEPS = 256
 
 
 def sum_over_steps(b, terms):
@@ -284,17 +289,23 @@ def _hoistable(part):
 
 
 def _hoisted(b, part, B, col, width, N):
-    """Rows of (all of part's array) @ B[col:col + width] as a piece of one product
-    computed once."""
+    """Rows of (part's array) @ B[col:col + width] as a piece of one product computed
+    once for the steps of part's block."""
     whole, base = part.region()
-    rows = whole.size // width
+    rows, row, step_rows = whole.size // width, base // width, part.shape[0]
+    block = step_rows * BLOCK_STEPS   # (the rows of BLOCK_STEPS steps, computed when the
+    start = row // block * block      # first of them is read)
+    if row + step_rows > start + block:
+        start, block = 0, rows   # (a part across blocks: the whole product at once)
+    count = min(block, rows - start)
     cache = b.__dict__.setdefault("_hoisted", {})   # per plan builder
-    key = (whole.root(), B.root(), col, width)
+    key = (whole.root(), B.root(), col, width, start, count)
     product = cache.get(key)
     if product is None:
-        product = cache[key] = Slot((rows, N), whole.dtype)
-        _float32_matmul(b, product, whole, B, rows, N, width, False, False, 1, b_off=col * N)
-    return StridedView(product, (part.shape[0], N), whole.dtype, base // width * N, [N, 1])
+        product = cache[key] = Slot((count, N), whole.dtype)
+        _float32_matmul(b, product, whole, B, count, N, width, False, False, 1,
+                        a_off=start * width, b_off=col * N)
+    return StridedView(product, (step_rows, N), whole.dtype, (row - start) * N, [N, 1])
 
 
 def products(units):

@@ -183,7 +183,7 @@ def _column_sums(b, src, offset, shape, dtype):
 @rule("L2Loss")
 def _l2_loss(b, op):
     _reduce_into(b, op, op.inputs[0], list(range(len(b.shape(op.inputs[0])))), "Sum",
-                 pre="x * x", scale=2)
+                 pre=["x = x * x;"], scale=2)
 
 
 def _reduce_into(b, op, t, axes, kind, pre=None, scale=None):

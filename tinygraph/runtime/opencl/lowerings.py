@@ -89,9 +89,17 @@ def _reduce(b, op):
     from .copies import Transposed   # (copies imports this module)
     source = b.sources[x]
     kept = [p for a, p in enumerate(getattr(source, "perm", ())) if a not in axes]
-    if isinstance(source, Transposed) and kept == sorted(kept):
+    transposed = isinstance(source, Transposed) and kept == sorted(kept)
+    if transposed:
         # The kept axes are in the same order untransposed: reduce the untransposed value.
         axes, in_shape = sorted(source.perm[a] for a in axes), source.inner_shape
+    # An elementwise map of one slot read only here is computed on the way (the squares
+    # of a mean of squares are never laid out).
+    pre = b.element_map(source.inner if transposed else source) if b.read_once(x) else None
+    if pre is not None:
+        leaf, pre = pre
+        src, offset = leaf.region() if isinstance(leaf, Deferred) else (leaf, None)
+    elif transposed:
         src, offset = source.operand(b, fuse=False), None
     else:
         src, offset = b.operand(x, op)   # (a piece of a bigger slot is read in place)
@@ -104,7 +112,7 @@ def _reduce(b, op):
     kind = op.type
     name = f"reduce_{len(b.units)}"
     parts = 64 if out.size < 16 and n_red >= 4096 else 1
-    at = dict(in_offset=offset is not None)
+    at = dict(in_offset=offset is not None, pre=pre)
     inputs = [src] + ([np.int64(offset)] if offset is not None else [])
     if parts == 1:
         b.launch(codegen.reduction(name, kind, in_shape, axes, ctype, scale=scale, **at),

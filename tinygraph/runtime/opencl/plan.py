@@ -5,7 +5,7 @@ import numpy as np
 
 from ...compiler import codegen
 from ...compiler.prune import ops_to_run
-from ...compiler.shapes import ShapePass
+from ...compiler.shapes import SHAPE_ONLY, ShapePass
 from ...framework.operation import Operation
 from ...framework.registry import get_op_def
 from ...ops.variables import variable_name
@@ -138,7 +138,7 @@ class PlanBuilder:
     def _count_consumers(self, fetches):
         counts = {}
         for op in self.steps:
-            for t in op.inputs:
+            for t in op.inputs if op.type not in SHAPE_ONLY else ():   # (folded: no read)
                 counts[t] = counts.get(t, 0) + 1
         for f in fetches:
             if not isinstance(f, Operation):
@@ -294,6 +294,23 @@ class PlanBuilder:
         each step reads them, not kept whole (the gradient of dynamic_rnn's outputs)."""
         return _row_of(self.sources[t], k, self.sources[t].shape)
 
+    def element_map(self, group):
+        """A pending group that reads one slot (or piece of one) of its own shape and
+        type, as (that source, C statements turning x, an element of it, into the
+        group's element): a reader visiting each element once (a reduction) computes it
+        on the way, without the group's value laid out. Else None."""
+        if not isinstance(group, _Group):
+            return None
+        leaves, nodes = _flattened(group)
+        leaf = leaves[0] if leaves else None
+        if leaf is None or any(other is not leaf for other in leaves) or \
+                tuple(leaf.shape) != tuple(group.shape) or leaf.dtype != group.dtype or \
+                isinstance(leaf, Deferred) and leaf.region() is None:
+            return None
+        return leaf, [f"const {group.ctype} l{k} = x;" for k in range(len(leaves))] + \
+            [f"const {ct} v{j} = ({ct})({expr});" for j, (ct, expr) in enumerate(nodes)] + \
+            [f"x = v{len(nodes) - 1};"]
+
     def is_group(self, source):
         return isinstance(source, _Group)
 
@@ -349,24 +366,7 @@ class PlanBuilder:
         if into is None and self.iteration is not None and 0 not in group.shape and \
                 t is not None:
             into = self.iteration.row(t, group.shape, group.dtype)
-        leaves, nodes = [], []
-
-        def visit(g):
-            names = {}
-            for i, operand in g.operands.items():
-                if isinstance(operand, _Group):
-                    names[i] = visit(operand)
-                elif isinstance(operand, str):   # an inlined constant
-                    names[i] = operand
-                else:   # a Slot, or a piece of one (a Deferred with a region)
-                    leaves.append(operand)
-                    names[i] = f"l{len(leaves) - 1}"
-            filled = g.expr.replace("{T}", g.ctype)
-            for i, name in names.items():
-                filled = filled.replace("{%d}" % i, name)
-            nodes.append((g.ctype, filled))
-            return f"v{len(nodes) - 1}"
-        visit(group)
+        leaves, nodes = _flattened(group)
         out = Slot(group.shape, group.dtype) if into is None else into[0]
         if t is not None:
             self.sources[t] = out
@@ -437,6 +437,31 @@ class PlanBuilder:
             if t.op.type == "VariableV2" and variable_name(t.op) == name:
                 return t.dtype
         raise KeyError(name)
+
+
+def _flattened(group):
+    """(leaves, nodes) of a pending group, as codegen.fused_elementwise takes them: its
+    Slots and pieces of slots in order, and a C expression per group over `l<k>` (leaf
+    k) and `v<j>` (group j), the last one the whole group's."""
+    leaves, nodes = [], []
+
+    def visit(g):
+        names = {}
+        for i, operand in g.operands.items():
+            if isinstance(operand, _Group):
+                names[i] = visit(operand)
+            elif isinstance(operand, str):   # an inlined constant
+                names[i] = operand
+            else:   # a Slot, or a piece of one (a Deferred with a region)
+                leaves.append(operand)
+                names[i] = f"l{len(leaves) - 1}"
+        filled = g.expr.replace("{T}", g.ctype)
+        for i, name in names.items():
+            filled = filled.replace("{%d}" % i, name)
+        nodes.append((g.ctype, filled))
+        return f"v{len(nodes) - 1}"
+    visit(group)
+    return leaves, nodes
 
 
 def _row_of(group, k, shape):
