@@ -222,7 +222,7 @@ RUN_BYTES = 4 << 20
 # an input product for all steps is computed a block at a time (_hoisted): a block's
 # buffer can be reused once its steps are done with it, so the peak holds a block of
 # these, not the whole loop's.
-BLOCK_STEPS = 256
+BLOCK_STEPS = 64
 
 
 def sum_over_steps(b, terms):
