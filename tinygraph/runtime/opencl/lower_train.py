@@ -22,9 +22,12 @@ def _apply(b, op):
     loads = "".join(f"    {ctype} {name} = in_{name}[{'0' if name in op_def.scalars else 'i'}];\n"
                     for name in names)
     stores = "".join(f"    new_{names[i]}[i] = {names[i]};\n" for i in range(refs))
-    source = (f"#define T {ctype}\n__kernel void {kname}({', '.join(params)}) {{\n"
-              f"    const long i = get_global_id(0);\n    if (i >= {n}) return;\n"
-              f"    const T one = (T)1;\n{loads}    {body}\n{stores}}}\n#undef T\n")
+    # (sqrt as kernels/fastmath.cl's: PoCL's builtin is an out-of-line call that stops
+    # vectorisation; and no bounds check: launched with exactly n work-items)
+    source = (f"#define T {ctype}\n#define sqrt(x) tg_sqrt_{ctype}(x)\n"
+              f"__kernel void {kname}({', '.join(params)}) {{\n"
+              f"    const long i = get_global_id(0);\n"
+              f"    const T one = (T)1;\n{loads}    {body}\n{stores}}}\n#undef sqrt\n#undef T\n")
     if n:
         b.launch(source, kname, outs + ins, (n,))
     for i in range(refs):
