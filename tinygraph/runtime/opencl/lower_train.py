@@ -1,6 +1,8 @@
 """Optimizer updates on the device: one generated kernel per Apply* op, from the op's
 own `c_update`, writing new buffers for the variable and each slot (out of place, so a
 failed run changes nothing)."""
+import re
+
 from ...compiler import codegen
 from ...framework.registry import get_op_def
 from ...ops import training_ops
@@ -22,12 +24,12 @@ def _apply(b, op):
     loads = "".join(f"    {ctype} {name} = in_{name}[{'0' if name in op_def.scalars else 'i'}];\n"
                     for name in names)
     stores = "".join(f"    new_{names[i]}[i] = {names[i]};\n" for i in range(refs))
-    # (sqrt as kernels/fastmath.cl's: PoCL's builtin is an out-of-line call that stops
-    # vectorisation; and no bounds check: launched with exactly n work-items)
-    source = (f"#define T {ctype}\n#define sqrt(x) tg_sqrt_{ctype}(x)\n"
-              f"__kernel void {kname}({', '.join(params)}) {{\n"
+    # sqrt as kernels/fastmath.cl's: PoCL's builtin is an out-of-line call that stops
+    # vectorisation. (No bounds check: launched with exactly n work-items.)
+    body = re.sub(r"\bsqrt\(", f"tg_sqrt_{ctype}(", body)
+    source = (f"#define T {ctype}\n__kernel void {kname}({', '.join(params)}) {{\n"
               f"    const long i = get_global_id(0);\n"
-              f"    const T one = (T)1;\n{loads}    {body}\n{stores}}}\n#undef sqrt\n#undef T\n")
+              f"    const T one = (T)1;\n{loads}    {body}\n{stores}}}\n#undef T\n")
     if n:
         b.launch(source, kname, outs + ins, (n,))
     for i in range(refs):
