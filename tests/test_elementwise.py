@@ -461,3 +461,24 @@ def test_binary_runtime_broadcast_error_names_op(backend):
             sess.run(z, {x: np.ones((2, 3)), y: np.ones((2, 2))})
         assert "add" in str(e.value) and "test_elementwise.py" in str(e.value)
         np.testing.assert_array_equal(sess.run(z, {x: [[1.0]], y: [[2.0, 3.0]]}), [[3, 4]])
+
+
+def test_constants_of_one_value_throughout_are_literals(backend):
+    """A full array of one value (zeros, a fill, NaNs) as an operand of a fused kernel:
+    values as numpy's, whether the kernel takes it as a literal (on OpenCL, no constant
+    buffer of its size) or as a buffer (NaN equals no value, so NaNs stay a buffer)."""
+    x = np.random.RandomState(3).uniform(-1, 1, (3, 4)).astype(np.float32)
+    with tf.Graph().as_default():
+        t = tf.placeholder(tf.float32, x.shape)
+        fetches = [t + tf.zeros([3, 4]), t * tf.fill([3, 4], 2.5),
+                   tf.where(t > 0, t, tf.fill([3, 4], -7.0)), t + tf.fill([3, 4], np.nan)]
+        with tf.Session(device=backend) as sess:
+            got = sess.run(fetches, {t: x})
+            plan = max(sess._plans.values(), key=lambda p: len(getattr(p, "units", ())))
+    np.testing.assert_array_equal(got[0], x)
+    np.testing.assert_array_equal(got[1], x * np.float32(2.5))
+    np.testing.assert_array_equal(got[2], np.where(x > 0, x, np.float32(-7)))
+    assert np.isnan(got[3]).all()
+    if backend == "opencl":
+        consts = [r for r in plan.buffers if r.kind == "const" and r.shape == x.shape]
+        assert len(consts) == 1   # the NaNs'

@@ -68,6 +68,20 @@ def test_a_plan_per_trip_count_with_the_loop_unrolled():
     np.testing.assert_allclose(state[1], outputs[1, 0], rtol=1e-6)
 
 
+def test_the_zeros_past_a_sequences_end_are_a_literal_not_a_buffer_per_step():
+    """Each step selects its outputs from the state and zeros of the state's shape (and
+    its gradient selects from zeros too): a constant of one value throughout, which the
+    fused kernels take as a literal. Before, each step uploaded its own [B, H] zeros."""
+    got, plans = session_runs("opencl", rnn(None), LENGTHS[:1])
+    want, _ = session_runs("numpy", rnn(None), LENGTHS[:1])
+    assert_same(got[0], want[0])
+    plan = list(plans.plans.values())[0]
+    steps = [r for r in plan.buffers if r.kind == "const" and r.shape == (B, H)]
+    assert len(steps) <= 1   # (at most the initial state, read by the first matmul)
+    selects = [u for u in plan.units if isinstance(u, KernelUnit) and "select" in u.name]
+    assert len(selects) >= T
+
+
 def test_the_unrolled_steps_keep_their_values_in_blocks():
     """The state (a Select of the old and the new one) and its gradient stay rows of a
     block of all steps: no step copies them out, and each weight's gradient is one

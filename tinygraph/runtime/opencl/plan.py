@@ -232,14 +232,10 @@ class PlanBuilder:
         for i in used:
             t = op.inputs[i]
             source = self.sources[t]
-            if isinstance(source, _Group) and self.read_once(t):
-                operands[i] = source           # fuse the producer's tree into this one
-            elif isinstance(source, np.ndarray) and source.size == 1:
-                operands[i] = codegen.literal(source.reshape(()), t.dtype)   # no buffer
-            elif isinstance(source, StridedView) and source.region() is None:
+            if isinstance(source, StridedView) and source.region() is None:
                 operands[i] = source   # read where it lies, strided (a split's column)
             else:
-                operands[i] = self.leaf(t, op)
+                operands[i] = self.fused_operand(t, op)
         self.sources[out] = _Group(op, ctype, expr, operands, self.info.shapes[out], out.dtype)
         return True
 
@@ -249,10 +245,14 @@ class PlanBuilder:
 
     def fused_operand(self, t, consumer):
         """t for a kernel its reader generates: its pending value, fused into the reader,
-        if nothing else reads it; else as leaf() gives it."""
+        if nothing else reads it; a literal, if it is a host value of one value
+        throughout; else as leaf() gives it."""
         source = self.sources[t]
-        return source if isinstance(source, _Group) and self.read_once(t) \
-            else self.leaf(t, consumer)
+        if isinstance(source, _Group) and self.read_once(t):
+            return source
+        if _uniform(source):
+            return codegen.literal(source.flat[0], t.dtype)   # (no buffer)
+        return self.leaf(t, consumer)
 
     def _try_sunk(self, op, expr, used):
         """An elementwise op whose operands are all transposed alike (copies.Transposed)
@@ -275,10 +275,8 @@ class PlanBuilder:
             t = op.inputs[i]
             if isinstance(source, Transposed):
                 operands[i] = source.operand(self, self.read_once(t))
-            elif isinstance(source, np.ndarray) and source.size and \
-                    (source == source.flat[0]).all():
-                operands[i] = codegen.literal(source.flat[0], t.dtype)   # (a broadcast)
-            elif isinstance(source, np.ndarray):   # a constant: transposed back now
+            elif isinstance(source, np.ndarray) and not _uniform(source):
+                # a constant: transposed back now
                 operands[i] = self.slot_of_value(
                     source.transpose(np.argsort(views[0].perm)), t.dtype)
             else:
@@ -437,6 +435,15 @@ class PlanBuilder:
             if t.op.type == "VariableV2" and variable_name(t.op) == name:
                 return t.dtype
         raise KeyError(name)
+
+
+def _uniform(source):
+    """Whether source is a host array of one value throughout, which an elementwise
+    kernel takes as a literal (the output's shape comes from the op): a scalar, or a
+    full array of one value (the gradient of a mean; dynamic_rnn's zero outputs past a
+    sequence's end, a constant per step)."""
+    return isinstance(source, np.ndarray) and (source.size == 1 or source.size > 1 and (
+        source.flat[0] == source.flat[-1] and bool((source == source.flat[0]).all())))
 
 
 def _flattened(group):
