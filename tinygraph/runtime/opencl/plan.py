@@ -442,8 +442,10 @@ def _uniform(source):
     kernel takes as a literal (the output's shape comes from the op): a scalar, or a
     full array of one value (the gradient of a mean; dynamic_rnn's zero outputs past a
     sequence's end, a constant per step)."""
-    return isinstance(source, np.ndarray) and (source.size == 1 or source.size > 1 and (
-        source.flat[0] == source.flat[-1] and bool((source == source.flat[0]).all())))
+    if not isinstance(source, np.ndarray) or source.dtype == object or not source.size:
+        return False
+    first = source.flat[0]   # (a NaN scalar is one value; NaNs throughout are not)
+    return source.size == 1 or first == source.flat[-1] and bool((source == first).all())
 
 
 def _flattened(group):
