@@ -4,7 +4,10 @@ dynamic RNN) has its body lowered once per iteration, each time with that iterat
 counter as a constant, so TensorArray reads and writes become plain slots
 (lower_tensor_array.py) and a run enqueues every step without waiting for the device.
 The gradient loop (WhileGrad) is unrolled backwards over the same iterations and takes
-what each forward step computed instead of computing it again.
+what each forward step computed instead of computing it again. It keeps its steps'
+values in blocks of lower_matmul.BLOCK_STEPS steps and sums a block's terms of the
+weights' gradients when the block is done, so that a long loop holds one block of them
+at a time.
 
 A loop whose trip count follows from the feeds' values (dynamic_rnn with
 sequence_length) is unrolled in a plan made for each run's trip count (trip_counts.py).

@@ -218,10 +218,10 @@ class SumOverSteps(Deferred):
 
 
 RUN_BYTES = 4 << 20
-# A long loop's per-step values live in blocks of this many steps (lower_loop.Rows), and
-# an input product for all steps is computed a block at a time (_hoisted): a block's
-# buffer can be reused once its steps are done with it, so the peak holds a block of
-# these, not the whole loop's.
+# A gradient loop's per-step values live in blocks of this many steps (lower_loop.Rows;
+# a block's terms of the weights' gradients are summed when it is done), and an input
+# product is computed a block of steps at a time (_hoisted): a block's buffer serves
+# the next block, so a long loop holds a block of these values, not all steps'.
 BLOCK_STEPS = 64
 
 
