@@ -232,7 +232,9 @@ def test_values_written_into_an_array_are_computed_in_place():
 def test_a_weight_gradient_is_one_matmul_over_all_steps():
     """Each step's values lie in a block of all steps, so sum_t concat_t^T dz_t is
     x^T dz over all steps' rows for the input part and h^T dz (states shifted by one
-    step) for the recurrent part: two matmuls, not one per step."""
+    step) for the recurrent part: a few matmuls, not one per step. The recurrent part
+    has no first step (its state is zeros), so the input part's first step is a product
+    of its own, and the two parts' products over the other steps pack dz once."""
     T, B, I, H = 6, 4, 3, 5
 
     def build():
@@ -246,8 +248,7 @@ def test_a_weight_gradient_is_one_matmul_over_all_steps():
     want, _, _ = run("numpy", build)
     assert_same(got, want)
     transposed = sorted((m.M, m.K) for m in products(plan.units) if m.transpose_a)
-    # (the first step's state is zeros: the recurrent part sums the other T - 1 steps)
-    assert transposed == [(I, T * B), (H, (T - 1) * B)]
+    assert transposed == [(I, B), (I, (T - 1) * B), (H, (T - 1) * B)]
 
 
 def test_an_lstms_gates_are_read_and_their_gradients_written_in_place():
@@ -271,7 +272,8 @@ def test_an_lstms_gates_are_read_and_their_gradients_written_in_place():
              for a in u.args[:2] if a.shape[-1:] == (4 * H,)]
     assert gates == []   # no copy reads or writes the gates' columns
     transposed = sorted((m.M, m.K) for m in products(plan.units) if m.transpose_a)
-    assert transposed == [(I, T * B), (H, (T - 1) * B)]
+    # (the input part's first step alone: see the test above)
+    assert transposed == [(I, B), (I, (T - 1) * B), (H, (T - 1) * B)]
 
 
 def test_a_concat_of_values_computed_in_a_step_along_any_axis():

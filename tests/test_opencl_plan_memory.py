@@ -52,16 +52,22 @@ def matmuls(plan):
 
 def test_a_long_loops_weight_gradient_packs_its_rows_in_pieces(monkeypatch):
     """sum_t x_t^T dz_t over 12 steps, in runs of 5 steps' rows at most (RUN_BYTES), the
-    runs' products summed: the packed operands are a run's, not all steps'."""
+    runs' products summed: the packed operands are a run's, not all steps'. The runs
+    of the input and the state parts start at the same steps (the state part has no
+    first step: h_-1 is zero, so the input part's first run is cut after it), and a
+    run of each over the same steps packs their gradients once."""
     T, B, I, H = 12, 4, 3, 5
     monkeypatch.setattr(lower_matmul, "RUN_BYTES", 4 * B * H * 5)
     got, plan, _ = run("opencl", rnn_gradients(T, B, I, H))
     want, _, _ = run("numpy", rnn_gradients(T, B, I, H))
     assert_same(got, want)
     transposed = sorted((m.M, m.K) for m in matmuls(plan) if m.transpose_a)
-    # the input part over 12 steps, the recurrent part over the 11 after the first
-    assert transposed == sorted([(I, 5 * B)] * 2 + [(I, 2 * B)] +
-                                [(H, 5 * B)] * 2 + [(H, 1 * B)])
+    # the input part over steps 0, 1-4, 5-9, 10-11; the state part over 1-4, 5-9, 10-11
+    assert transposed == sorted([(I, 1 * B), (I, 4 * B), (I, 5 * B), (I, 2 * B),
+                                 (H, 4 * B), (H, 5 * B), (H, 2 * B)])
+    packs = [u for u in plan.units if isinstance(u, MatmulUnit) and u.name == "pack_b"
+             and u.mm.transpose_a]
+    assert sorted(u.mm.K for u in packs) == [1 * B, 2 * B, 4 * B, 5 * B]
 
 
 def test_a_long_loop_holds_blocks_of_steps_not_all_of_them(monkeypatch):

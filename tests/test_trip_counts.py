@@ -84,9 +84,9 @@ def test_the_zeros_past_a_sequences_end_are_a_literal_not_a_buffer_per_step():
 
 def test_the_unrolled_steps_keep_their_values_in_blocks():
     """The state (a Select of the old and the new one) and its gradient stay rows of a
-    block of all steps: no step copies them out, and each weight's gradient is one
-    matmul over all steps' rows (the input part over T steps, the state part over the
-    T - 1 after the first)."""
+    block of all steps: no step copies them out, and each weight's gradient is a matmul
+    over the steps' rows (the input part over the first step and the T - 1 after it,
+    the state part over those T - 1)."""
     got, plans = session_runs("opencl", rnn(None), LENGTHS[:1])
     want, _ = session_runs("numpy", rnn(None), LENGTHS[:1])
     assert_same(got[0], want[0])
@@ -95,7 +95,7 @@ def test_the_unrolled_steps_keep_their_values_in_blocks():
     assert [u.args[0].shape for u in copies].count((B, H)) == 1   # the fetched state
     assert not [u for u in copies if u.args[0].shape == (B,)]     # nor the condition
     assert sorted((m.M, m.N, m.K) for m in products(plan.units) if m.transpose_a) == \
-        [(I, H, T * B), (H, H, (T - 1) * B)]
+        [(I, H, B), (I, H, (T - 1) * B), (H, H, (T - 1) * B)]
 
 
 def test_past_max_plans_the_loop_runs_on_the_host(monkeypatch):

@@ -11,13 +11,15 @@ from .units import Slot
 CHUNK = 16
 
 
-def add_slots(b, slots, shape, dtype, out=None):
+def add_slots(b, slots, shape, dtype, out=None, offset=0):
     """The sum of same-shaped slots, left to right like numpy's `out += x` loop (so
-    float32 results are bit-identical), into `out` or a new slot, which it returns."""
+    float32 results are bit-identical), into `out` (from element `offset` on: a piece
+    of it) or a new slot, which it returns."""
     out = out or Slot(shape, dtype)
-    if out.size == 0:
+    n = int(np.prod(shape))
+    if n == 0:
         return out
-    if len(slots) == 1:
+    if len(slots) == 1 and not offset:
         out.alias_of = slots[0]
         return out
     ctype = codegen.c_type(dtype)
@@ -33,9 +35,11 @@ def add_slots(b, slots, shape, dtype, out=None):
             target = out
         expr = plus.join(f"l{k}" for k in range(len(leaves)))
         kname = f"add_n_{len(b.units)}"
+        at = target is out and offset != 0
         src = codegen.fused_elementwise(kname, [(ctype, expr)],
-                                        [(ctype, s.shape) for s in leaves], shape, ctype)
-        b.launch(src, kname, [target] + leaves, (out.size,))
+                                        [(ctype, s.shape) for s in leaves], shape, ctype,
+                                        out_offset=at)
+        b.launch(src, kname, [target] + leaves + [np.int64(offset)] * at, (n,))
     return out
 
 

@@ -10,7 +10,7 @@ import numpy as np
 from ...compiler import codegen
 from ...framework import dtypes
 from . import lower_addn
-from .copies import ConcatView, StridedView, _copy
+from .copies import ConcatView, StridedView
 from .units import CallUnit, Deferred, KernelUnit, Slot
 
 
@@ -88,8 +88,11 @@ def _simple_matmul(b, out, A, B, M, N, K, ta, tb, n_batch, a_off=0, b_off=0, c_o
 _UNWRITTEN = ("var", "const", "feed")
 
 
-def _float32_matmul(b, out, A, B, M, N, K, ta, tb, n_batch, a_off=0, b_off=0, c_off=0):
-    """out = op(A) @ op(B), each operand `*_off` elements into its buffer."""
+def _float32_matmul(b, out, A, B, M, N, K, ta, tb, n_batch, a_off=0, b_off=0, c_off=0,
+                    b_packs=None):
+    """out = op(A) @ op(B), each operand `*_off` elements into its buffer. b_packs: a
+    dict of products in a row over a B that nothing writes between them, which pack
+    each piece of it once."""
     from .matmul import Matmul
     kernel = "cpu" if b.device.is_cpu else "gpu"
     mm = Matmul(b.device.context, b.device.device, M, N, K, ta, tb, batch=n_batch,
@@ -101,8 +104,9 @@ def _float32_matmul(b, out, A, B, M, N, K, ta, tb, n_batch, a_off=0, b_off=0, c_
     # packed operands temporaries of the plan's, whose buffers other temporaries share.
     # A B nothing writes during the run is packed once per (B, layout): that packed
     # copy lives from the pack to the last matmul that lists it.
-    packs = b.__dict__.setdefault("_packed_b", {})   # per plan builder
-    key = (B.root(), b_off, mm.pack_layout) if B.root().kind in _UNWRITTEN else None
+    packs = b.__dict__.setdefault("_packed_b", {}) if b_packs is None else b_packs
+    key = (B.root(), b_off, mm.pack_layout) \
+        if B.root().kind in _UNWRITTEN or b_packs is not None else None
     packed, index, unit = packs.get(key, (None, -1, None))
     # (Gone if the plan dropped the units since: a loop it could not unroll.)
     if not 0 <= index < len(b.units) or b.units[index] is not unit:
@@ -237,6 +241,9 @@ def sum_over_steps(b, terms):
            [(r, w) for r, w, _ in t.parts()] != layout for t in terms):
         return None
     M, N, K = first.M, first.N, first.K
+    # (a run's matmul packs its operands: a long loop's in pieces of ~RUN_BYTES, which
+    # start at the same steps in every part)
+    longest = max(1, RUN_BYTES // (4 * K * max([N] + [w for _, w in layout])))
     runs = []   # (rows of the result, [(A slot, A offset, B slot, B offset)] of a run)
     for k, (row, width) in enumerate(layout):
         steps = []
@@ -249,11 +256,9 @@ def sum_over_steps(b, terms):
                 return None
             steps.append(place_a + place_b)
         steps.sort(key=lambda s: s[3])
-        # (a run's matmul packs its operands: a long loop's in pieces of ~RUN_BYTES)
-        longest = max(1, RUN_BYTES // (4 * K * max(width, N)))
         for step in steps:   # runs of steps whose rows follow one another in both
             run = runs[-1][2] if runs and runs[-1][0] == row else None
-            if run and len(run) < longest and run[-1][0] is step[0] and \
+            if run and step[3] // (K * N) % longest and run[-1][0] is step[0] and \
                     run[-1][2] is step[2] and step[1] == run[-1][1] + K * width and \
                     step[3] == run[-1][3] + K * N:
                 run.append(step)
@@ -261,20 +266,35 @@ def sum_over_steps(b, terms):
                 runs.append((row, width, [step]))
     if {r for r, _, _ in runs} != {r for r, _ in layout}:
         return None   # (a part with no term at all: rows of zeros; not worth a kernel)
+    # Parts whose runs cover the same rows of B pack them once (the input and the state
+    # parts of an RNN's weight, but for the first step, whose state h_-1 is zero): each
+    # run is split where another's starts, and the products share their packs.
+    starts = {(id(run[0][2]), run[0][3]) for _, _, run in runs}
+    runs = [(row, width, piece) for row, width, run in runs
+            for piece in _split_at(run, starts)]
     out = Slot((M, N), dtypes.float32)
-    rows = {}
+    rows, packs = {}, {}
     for row, width, run in runs:
         a, a_off, bs, b_off = run[0]
         alone = sum(r == row for r, _, _ in runs) == 1
         target = out if alone else Slot((width, N), dtypes.float32)
         _float32_matmul(b, target, a, bs, width, N, K * len(run), True, False, 1, a_off,
-                        b_off, row * N if alone else 0)
+                        b_off, row * N if alone else 0, b_packs=packs)
         if not alone:
             rows.setdefault(row, []).append(target)
-    for row, products in rows.items():   # parts summed from several runs, put in place
-        total = lower_addn.add_slots(b, products, products[0].shape, dtypes.float32)
-        _copy(b, out, total, total.shape, row * N, [N, 1], 0, [N, 1])
+    for row, products in rows.items():   # parts summed from several runs, in place
+        lower_addn.add_slots(b, products, products[0].shape, dtypes.float32, out, row * N)
     return out
+
+
+def _split_at(run, starts):
+    """A run of steps cut before each step at which some run starts."""
+    pieces = [[run[0]]]
+    for step in run[1:]:
+        if (id(step[2]), step[3]) in starts:
+            pieces.append([])
+        pieces[-1].append(step)
+    return pieces
 
 
 def _place(source):
