@@ -36,6 +36,15 @@
 
 #ifdef MM_CPU
 
+// KRUN: K is the kernels' last argument, not a constant, so that one program serves
+// products that differ only in K (a loop's weight gradients over runs of its steps).
+#ifdef KRUN
+#define K k_run
+#define KARG , const int k_run
+#else
+#define KARG
+#endif
+
 #if VW == 16
 #define VEC float16
 #elif VW == 8
@@ -57,7 +66,7 @@ typedef struct __attribute__((packed)) { VEC v; } uvec;
 // B is [N, K]: each work-item reads NR rows of B along k and writes them across a
 // panel. Range (NJB, ceil(K/PK), batch).
 __kernel __attribute__((reqd_work_group_size(1, 1, 1)))
-void pack_b(__global float* restrict Bp, __global const float* restrict B, int b_offset) {
+void pack_b(__global float* restrict Bp, __global const float* restrict B, int b_offset KARG) {
     const int jb = get_global_id(0), k0 = get_global_id(1) * PK, j0 = jb * NR;
     const int kn = K - k0 < PK ? K - k0 : PK;
     B += b_offset + (long)get_global_id(2) * K * N;
@@ -77,7 +86,7 @@ void pack_b(__global float* restrict Bp, __global const float* restrict B, int b
 // panel's columns instead strides through B and defeats the prefetchers).
 // Range (ceil(K/PR), 1, batch).
 __kernel __attribute__((reqd_work_group_size(1, 1, 1)))
-void pack_b(__global float* restrict Bp, __global const float* restrict B, int b_offset) {
+void pack_b(__global float* restrict Bp, __global const float* restrict B, int b_offset KARG) {
     const int k0 = get_global_id(0) * PR;
     B += b_offset + (long)get_global_id(2) * K * N;
     __global float* dst0 = Bp + (long)get_global_id(2) * NJB * NR * K;
@@ -116,7 +125,7 @@ void pack_b(__global float* restrict Bp, __global const float* restrict B, int b
 // map to the same few cache sets and evict each other. Copy A to rows of
 // LDA = L + 16 floats. Range (ceil(R/PR), 1, SA ? 1 : batch).
 __kernel __attribute__((reqd_work_group_size(1, 1, 1)))
-void pack_a(__global float* restrict Ap, __global const float* restrict A, int a_offset) {
+void pack_a(__global float* restrict Ap, __global const float* restrict A, int a_offset KARG) {
     const int i0 = get_global_id(0) * PR;
     A += a_offset + (long)get_global_id(2) * M * K;
     Ap += (long)get_global_id(2) * RA * LDA;
@@ -132,7 +141,7 @@ void pack_a(__global float* restrict Ap, __global const float* restrict A, int a
 // row of A. Copy them to panels Ap[batch][ib][k][MR] that it reads in one stream.
 // Range (ceil(K/PR), 1, SA ? 1 : batch): whole rows of A per work-item.
 __kernel __attribute__((reqd_work_group_size(1, 1, 1)))
-void pack_a(__global float* restrict Ap, __global const float* restrict A, int a_offset) {
+void pack_a(__global float* restrict Ap, __global const float* restrict A, int a_offset KARG) {
     const int k0 = get_global_id(0) * PR;
     A += a_offset + (long)get_global_id(2) * M * K;
     Ap += (long)get_global_id(2) * NIB * MR * K;
@@ -153,7 +162,7 @@ void pack_a(__global float* restrict Ap, __global const float* restrict A, int a
 // by pack_a (PACK_A 1: row stride LDA; 2: panels).
 __kernel __attribute__((reqd_work_group_size(1, 1, 1)))
 void mm_cpu(__global float* restrict C, __global const float* restrict A,
-            __global const float* restrict Bp, int a_offset, int c_offset) {
+            __global const float* restrict Bp, int a_offset, int c_offset KARG) {
 #if ORDER
     const int jb = get_global_id(0), ib = get_global_id(1);
 #else
@@ -212,6 +221,9 @@ void mm_cpu(__global float* restrict C, __global const float* restrict A,
     }
 }
 #undef A_BLK
+#ifdef KRUN
+#undef K
+#endif
 #endif  // MM_CPU
 
 #ifdef MM_GPU

@@ -192,6 +192,22 @@ def test_programs_and_kernels_built_once(dc):
         build_program(dc.context, kernel_source() + "\n", opts)
 
 
+@pytest.mark.parametrize("batch", [1, 2])
+def test_transposed_a_products_of_any_k_share_one_program(dc, batch):
+    """op(A) = A^T (a weight's gradient, summed over runs of a loop's steps): K is an
+    argument of the CPU kernels, so products differing only in K are one program, and
+    each still equals numpy; so do long ones, whose A is packed."""
+    mms = [Matmul(dc.context, dc.device, 13, 21, K, True, False, batch, kernel="cpu")
+           for K in (3, 40, 200)]
+    assert len({mm.build_options for mm in mms}) == 1
+    assert all("K=" not in option for option in mms[0].build_options)
+    for M, K in [(13, 3), (13, 40), (13, 200), (130, 600)]:
+        got, a, b = run(dc, M, 21, K, True, False, batch, kernel="cpu", offsets=(2, 1, 3))
+        check(got, a, b, True, False)
+    assert Matmul(dc.context, dc.device, 130, 21, 600, True, False, batch,
+                  kernel="cpu").config["PACK_A"] == 2
+
+
 def buffer(dc, array):
     return cl.Buffer(dc.context, cl.mem_flags.READ_ONLY | cl.mem_flags.COPY_HOST_PTR,
                      hostbuf=np.ascontiguousarray(array, np.float32))
@@ -234,7 +250,7 @@ def test_one_packed_b_read_by_matmuls_of_any_m(dc, monkeypatch, vw, N, K, tb, ba
 def launch(dc, mm, name, *args):
     """One of a CPU Matmul's kernels on its own, as a plan launches it."""
     kernel = cl.Kernel(matmul_module._program(mm), name)
-    kernel.set_args(*args)
+    kernel.set_args(*args, *mm.k_args)
     cl.enqueue_nd_range_kernel(dc.queue, kernel, mm.grid(name), (1, 1, 1))
 
 

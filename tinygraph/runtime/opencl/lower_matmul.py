@@ -111,16 +111,16 @@ def _float32_matmul(b, out, A, B, M, N, K, ta, tb, n_batch, a_off=0, b_off=0, c_
     # (Gone if the plan dropped the units since: a loop it could not unroll.)
     if not 0 <= index < len(b.units) or b.units[index] is not unit:
         packed = Slot((mm.packed_b_size,), out.dtype)
-        unit = MatmulUnit(mm, "pack_b", [packed, B, np.int32(b_off)])
+        unit = MatmulUnit(mm, "pack_b", [packed, B, np.int32(b_off), *mm.k_args])
         if key is not None:
             packs[key] = packed, len(b.units), unit
         b.units.append(unit)
     if mm.packed_a_size:
         packed_a = Slot((mm.packed_a_size,), out.dtype)
-        b.units.append(MatmulUnit(mm, "pack_a", [packed_a, A, np.int32(a_off)]))
+        b.units.append(MatmulUnit(mm, "pack_a", [packed_a, A, np.int32(a_off), *mm.k_args]))
         A, a_off = packed_a, 0
     b.units.append(MatmulUnit(mm, "mm_cpu", [out, A, packed, np.int32(a_off),
-                                             np.int32(c_off)]))
+                                             np.int32(c_off), *mm.k_args]))
 
 
 class MatmulUnit(KernelUnit):

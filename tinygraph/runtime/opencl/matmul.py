@@ -71,8 +71,13 @@ def cpu_config(device, M, N, K, transpose_a, transpose_b):
     # consecutive work-items share a B panel (order 0) or a block of A rows (order 1):
     # keep the bigger operand's block hot
     order = 1 if M > N else 0
-    return dict(VW=vw, NV=nv, MR=mr, PACK_A=pack_a, LDA=row + 16 * (pack_a == 1),
-                ORDER=order, UNROLL=2)
+    config = dict(VW=vw, NV=nv, MR=mr, PACK_A=pack_a, LDA=row + 16 * (pack_a == 1),
+                  ORDER=order, UNROLL=2)
+    if transpose_a and not transpose_b:
+        # (K is then an argument: a weight's gradient summed over a loop's steps in runs
+        # of several lengths is one program, not one per length, each ~1.4 MB in PoCL)
+        config["KRUN"] = 1
+    return config
 
 
 def gpu_config(device):
@@ -163,7 +168,8 @@ class Matmul(_Shareable):
         key = self.key + tuple(self.config.items())
         options = _OPTIONS.get(key)
         if options is None:
-            defines = (f"-D M={self.M} -D N={self.N} -D K={self.K} "
+            k = "" if self.config.get("KRUN") else f"-D K={self.K} "
+            defines = (f"-D M={self.M} -D N={self.N} {k}"
                        f"-D TA={int(self.transpose_a)} -D TB={int(self.transpose_b)} "
                        f"-D SA={int(self.shared_a)} -D SB={int(self.shared_b)} "
                        f"-D MM_{self.kind.upper()} ")
@@ -171,6 +177,11 @@ class Matmul(_Shareable):
                 (defines + " ".join(f"-D {k}={v}" for k, v in self.config.items()) +
                  " -cl-mad-enable").split())
         return options
+
+    @property
+    def k_args(self):
+        """The CPU kernels' last arguments: K, when it is not built in (KRUN)."""
+        return (np.int32(self.K),) if self.kind == "cpu" and self.config.get("KRUN") else ()
 
     def grid(self, name):
         """The range of the CPU kernel `name` (work-groups of one work-item)."""
@@ -225,7 +236,7 @@ class Matmul(_Shareable):
             if st.pack_a is not None:
                 deps.append(st.pack_a.enqueue(queue, a, st.ap, a_offset, wait))
                 a, a_offset = st.ap, 0
-            st.set(st.mm, c, a, bp, np.int32(a_offset), np.int32(c_offset))
+            st.set(st.mm, c, a, bp, np.int32(a_offset), np.int32(c_offset), *self.k_args)
             ev = enq(queue, st.mm, st.grid, one, wait_for=deps or None)
         else:
             st.set(st.mm, c, a, b, np.int32(a_offset), np.int32(b_offset),
@@ -271,9 +282,10 @@ class _Packer(_Args):
     def __init__(self, mm, program, name):
         super().__init__()
         self.kernel, self.grid = cl.Kernel(program, name), mm.grid(name)
+        self.k_args = mm.k_args
 
     def enqueue(self, queue, src, packed, offset, wait_for):
-        self.set(self.kernel, packed, src, np.int32(offset))
+        self.set(self.kernel, packed, src, np.int32(offset), *self.k_args)
         return cl.enqueue_nd_range_kernel(queue, self.kernel, self.grid, (1, 1, 1),
                                           wait_for=wait_for or None)
 
