@@ -95,8 +95,13 @@ def _float32_matmul(b, out, A, B, M, N, K, ta, tb, n_batch, a_off=0, b_off=0, c_
     each piece of it once."""
     from .matmul import Matmul
     kernel = "cpu" if b.device.is_cpu else "gpu"
-    mm = Matmul(b.device.context, b.device.device, M, N, K, ta, tb, batch=n_batch,
-                kernel=kernel)
+    # One Matmul per product shape in a plan (an unrolled loop's steps share theirs):
+    # each holds its config, and the run shares the kernels of equal ones anyway.
+    matmuls = b.__dict__.setdefault("_matmuls", {})   # per plan builder
+    mm = matmuls.get((M, N, K, ta, tb, n_batch))
+    if mm is None:
+        mm = matmuls[M, N, K, ta, tb, n_batch] = Matmul(
+            b.device.context, b.device.device, M, N, K, ta, tb, batch=n_batch, kernel=kernel)
     if mm.kind != "cpu":
         b.units.append(CallUnit(mm, [A, B, out], [a_off, b_off, c_off]))
         return
