@@ -134,7 +134,8 @@ def test_dynamic_rnn_outputs_gradient_is_computed_by_each_step():
     assert_same(got, want)
     block = T * B * H * 4
     assert len({id(b) for b in plan.buffers.values() if b.size == block}) == 2
-    assert len(copies(plan)) == 1   # x made time-major
+    assert copies(plan) == []   # x is fed time-major: the host transposes it
+    assert list(plan.feed_perms.values()) == [(1, 0, 2)]
 
 
 def test_a_pending_gradient_row_with_other_terms():
@@ -156,3 +157,32 @@ def test_a_pending_gradient_row_with_other_terms():
     d = 2 * v / v.size
     d[[2, 0]] += 3
     np.testing.assert_allclose(got[1], d * k * (1 - np.tanh(x) ** 2), rtol=1e-5)
+
+
+def test_a_feed_read_only_through_a_transpose_is_fed_transposed():
+    """A fed value whose one reader is a transpose that must be laid out (here by a
+    reshape and a matmul) is fed in the transposed layout: the host transposes it as it
+    copies it in, and no kernel copies it. Fed again with other values, the same. A feed
+    also read as it is keeps its layout and the transpose is copied."""
+    w = RNG.randn(6, 3).astype(np.float32)
+
+    def fn(x):
+        return tf.matmul(tf.reshape(tf.transpose(x, [1, 0, 2]), [-1, 6]), w)
+    got, plan = both(on_x(fn))
+    np.testing.assert_allclose(got, X.transpose(1, 0, 2).reshape(-1, 6) @ w, rtol=1e-5)
+    assert copies(plan) == [] and list(plan.feed_perms.values()) == [(1, 0, 2)]
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, X.shape)
+        y = fn(x)
+        with tf.Session(device="opencl") as sess:
+            for k in range(3):
+                value = X * k - 1
+                np.testing.assert_allclose(
+                    sess.run(y, {x: value}), value.transpose(1, 0, 2).reshape(-1, 6) @ w,
+                    rtol=1e-5, atol=1e-5)
+
+    def both_layouts(x):
+        return [fn(x), x * 2.0]
+    got, plan = both(on_x(both_layouts))
+    np.testing.assert_allclose(got[1], X * 2, rtol=1e-6)
+    assert len(copies(plan)) == 1 and plan.feed_perms == {}

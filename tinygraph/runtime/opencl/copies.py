@@ -206,9 +206,12 @@ class Transposed(Deferred):
     lowerings' reduce); only another reader pays for the copy. So `mean(square(
     transpose(h)))` and its gradient never lay out a transposed h (dynamic_rnn's outputs)."""
 
-    def __init__(self, inner, perm, shape, dtype):
+    def __init__(self, inner, perm, shape, dtype, sole_reader=False):
         self.inner, self.perm, self.shape, self.dtype = inner, tuple(perm), tuple(shape), dtype
         self.copy = None
+        # Whether this is the only reader of inner, and whether anything has read inner
+        # in its own layout through it: if neither, a fed inner can be fed transposed.
+        self.sole_reader, self.inner_read = sole_reader, False
 
     @property
     def inner_shape(self):
@@ -220,13 +223,20 @@ class Transposed(Deferred):
     def operand(self, b, fuse):
         """The inner value for a reader: a pending group if `fuse` (its one reader fuses
         it), else a slot, computed once."""
+        self.inner_read = True
+        return self._inner(b, fuse)
+
+    def _inner(self, b, fuse):
         if b.is_group(self.inner) and not fuse:
             self.inner = b.computed(self.inner)
         return self.inner
 
     def materialise(self, b):
+        if self.copy is None and self.sole_reader and not self.inner_read and \
+                b.fed_transposed(self.inner, self.perm, self.shape):
+            self.copy = self.inner   # (the host transposes the value as it feeds it)
         if self.copy is None:
-            inner = self.operand(b, fuse=False)
+            inner = self._inner(b, fuse=False)
             st = _strides(inner.shape)
             self.copy = _viewed(b, self.shape, self.dtype, inner, self.shape, 0,
                                 [st[p] for p in self.perm])

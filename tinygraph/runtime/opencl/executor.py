@@ -147,7 +147,7 @@ class OpenCLPlan:
         self.trip_limits = list(b.trip_limits)
         self.units, self.feeds = b.units, b.feeds
         self.fetches = fetches if program is None else [None] * len(b.fetch_sources)
-        self.feed_slots = b.feed_slots
+        self.feed_slots, self.feed_perms = b.feed_slots, b.feed_perms
         self.fetch_sources = b.fetch_sources
         self.var_reads = b.var_reads
         self.used = {t for op in b.lowered for t in op.inputs} | set(fetches) | b.loop_results
@@ -309,6 +309,8 @@ class OpenCLPlan:
             host_array = self.host_arrays.get(slot.root())
             if same_objects and i < len(last) and last[i] is value and slot.kind != "host":
                 continue
+            if slot in self.feed_perms:   # (fed in the layout its one reader wants)
+                value = np.asarray(value).transpose(self.feed_perms[slot])
             if slot.kind == "host":
                 env[slot] = value
             elif host_array is not None:

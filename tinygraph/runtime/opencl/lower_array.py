@@ -48,15 +48,17 @@ def _transpose(b, op):
         # (in a loop step, or no copy needed: a view now)
         _view_out(b, out, b.slot_of(x, op), [shape[p] for p in perm], 0, [st[p] for p in perm])
         return
+    alone = b.read_once(x)   # (the only reader of inner)
     if isinstance(source, Transposed):   # a transpose of a transpose
-        inner = source.operand(b, b.read_once(x))
+        inner = source.operand(b, alone)
         perm = [source.perm[p] for p in perm]
+        alone = alone and source.sole_reader
     else:
-        inner = source if b.pending(x) and b.read_once(x) else b.slot_of(x, op)
+        inner = source if b.pending(x) and alone else b.slot_of(x, op)
     # Copied only if something other than an elementwise op, a reduction or a transpose
     # back reads it (copies.Transposed).
     b.sources[out] = inner if perm == sorted(perm) else \
-        Transposed(inner, perm, b.shape(out), out.dtype)
+        Transposed(inner, perm, b.shape(out), out.dtype, alone)
 
 
 def _partial_ints(b, t):

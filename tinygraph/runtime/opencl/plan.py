@@ -62,6 +62,7 @@ class PlanBuilder:
             self.sources[t] = Slot(shape, t.dtype,
                                    "feed" if codegen.c_type(t.dtype) is not None else "host")
         self.feed_slots = [self.sources[t] for t in self.feeds]   # (a program rebinds them)
+        self.feed_perms = {}   # feed slot -> the permutation the host feeds it in
         if program is not None:
             self.fetch_sources = [self._on_host(s) for s in program(self)]
             return
@@ -284,6 +285,17 @@ class PlanBuilder:
         group = _Group(op, codegen.c_type(out.dtype), expr, operands, views[0].inner_shape,
                        out.dtype)
         self.sources[out] = Transposed(group, views[0].perm, out_shape, out.dtype)
+        return True
+
+    def fed_transposed(self, slot, perm, shape):
+        """Whether a feed's slot, read only by a transpose that must be laid out, is fed
+        in that layout instead (the host transposes the value as it copies it in): no
+        kernel copies it, no second buffer holds it. The slot takes the new shape."""
+        if not isinstance(slot, Slot) or slot.kind != "feed" or slot.alias_of is not None \
+                or slot not in self.feed_slots or slot in self.feed_perms:
+            return False   # (a fetched feed has another reader: sole_reader is false)
+        self.feed_perms[slot] = tuple(perm)
+        slot.shape = tuple(shape)
         return True
 
     def row_of(self, t, k):
