@@ -131,6 +131,7 @@ def _float32_matmul(b, out, A, B, M, N, K, ta, tb, n_batch, a_off=0, b_off=0, c_
 class MatmulUnit(KernelUnit):
     """A launch of a CPU Matmul's kernel `name` (pack_a, pack_b, mm_cpu); mm tells what
     product it is part of."""
+    __slots__ = ("mm",)
 
     def __init__(self, mm, name, args):
         from .matmul import kernel_source
