@@ -71,13 +71,13 @@ def test_a_long_loops_weight_gradient_packs_its_rows_in_pieces(monkeypatch):
 
 
 def test_a_long_loop_holds_blocks_of_steps_not_all_of_them(monkeypatch):
-    """12 steps in blocks of 5 (BLOCK_STEPS): the input product is computed a block of
+    """12 steps in blocks of 5 (block_steps): the input product is computed a block of
     steps at a time, the pre-activation gradients live in blocks of 5 steps whose
     weight-gradient terms are summed when the block is done, and the loss's squares are
     never laid out. A block's buffer is the one the block before it used; of the loop's
     values only the states are kept for all steps at once."""
     T, B, I, H = 12, 4, 3, 6
-    monkeypatch.setattr(lower_matmul, "BLOCK_STEPS", 5)
+    monkeypatch.setattr(lower_matmul, "block_steps", lambda step_bytes: 5)
     got, plan, _ = run("opencl", rnn_gradients(T, B, I, H))
     want, _, _ = run("numpy", rnn_gradients(T, B, I, H))
     assert_same(got, want)
@@ -94,7 +94,7 @@ def test_cells_in_blocks_of_steps_give_the_same_values(monkeypatch, cell):
     several values (LSTM gates, GRU's r and u, a stack of two layers), sequence lengths
     past and inside blocks, and the gradients with respect to the inputs too: the same
     values as the numpy backend."""
-    monkeypatch.setattr(lower_matmul, "BLOCK_STEPS", 4)
+    monkeypatch.setattr(lower_matmul, "block_steps", lambda step_bytes: 4)
     T, B, I, H = 11, 3, 2, 4
 
     def build():

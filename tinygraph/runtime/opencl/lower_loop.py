@@ -5,7 +5,7 @@ counter as a constant, so TensorArray reads and writes become plain slots
 (lower_tensor_array.py) and a run enqueues every step without waiting for the device.
 The gradient loop (WhileGrad) is unrolled backwards over the same iterations and takes
 what each forward step computed instead of computing it again. It keeps its steps'
-values in blocks of lower_matmul.BLOCK_STEPS steps and sums a block's terms of the
+values in blocks of steps (lower_matmul.block_steps) and sums a block's terms of the
 weights' gradients when the block is done, so that a long loop holds one block of them
 at a time.
 
@@ -221,7 +221,12 @@ def _while_grad(b, op):
                   for (t, k), terms, done in zip(like[len(vars_):], g_caps, sums)]
         for out, g, (t, k) in zip(op.outputs, g_vars + totals, like):
             _set(b, out, g if g is not None else _zeros(t, k[1]))
-    return _unrolled(b, steps, fetches, run, len(iterations), lower_matmul.BLOCK_STEPS)
+    # (blocks sized by the biggest value a forward step computed: an LSTM's gates)
+    biggest = max([int(np.prod(shape)) * t.dtype.size
+                   for t, _, shape, _ in (iterations[0].computed if iterations else ())
+                   if shape is not None and t.dtype != dtypes.variant], default=1)
+    return _unrolled(b, steps, fetches, run, len(iterations),
+                     lower_matmul.block_steps(biggest))
 
 
 def _total(b, t, like, terms):

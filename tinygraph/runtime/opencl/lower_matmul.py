@@ -228,11 +228,17 @@ class SumOverSteps(Deferred):
 
 
 RUN_BYTES = 4 << 20
-# A gradient loop's per-step values live in blocks of this many steps (lower_loop.Rows;
-# a block's terms of the weights' gradients are summed when it is done), and an input
-# product is computed a block of steps at a time (_hoisted): a block's buffer serves
-# the next block, so a long loop holds a block of these values, not all steps'.
-BLOCK_STEPS = 64
+# A gradient loop's per-step values live in blocks of steps (lower_loop.Rows; a block's
+# terms of the weights' gradients are summed when it is done), and an input product is
+# computed a block of steps at a time (_hoisted): a block's buffer serves the next
+# block, so a long loop holds a block of these values, not all steps'; and a block's
+# sums read values still in the cache. A block holds about this many bytes of a value.
+BLOCK_BYTES = 1 << 20
+
+
+def block_steps(step_bytes):
+    """Steps per block of a value of step_bytes a step."""
+    return max(1, BLOCK_BYTES // max(step_bytes, 1))
 
 
 def sum_over_steps(b, terms):
@@ -319,8 +325,9 @@ def _hoisted(b, part, B, col, width, N):
     once for the steps of part's block."""
     whole, base = part.region()
     rows, row, step_rows = whole.size // width, base // width, part.shape[0]
-    block = step_rows * BLOCK_STEPS   # (the rows of BLOCK_STEPS steps, computed when the
-    start = row // block * block      # first of them is read)
+    # (the rows of a block of steps, computed when the first of them is read)
+    block = step_rows * block_steps(step_rows * N * whole.dtype.size)
+    start = row // block * block
     if row + step_rows > start + block:
         start, block = 0, rows   # (a part across blocks: the whole product at once)
     count = min(block, rows - start)
