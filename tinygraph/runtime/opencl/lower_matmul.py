@@ -281,7 +281,7 @@ def sum_over_steps(b, terms):
     # Parts whose runs cover the same rows of B pack them once (the input and the state
     # parts of an RNN's weight, but for the first step, whose state h_-1 is zero): each
     # run is split where another's starts, and the products share their packs.
-    starts = {(id(run[0][2]), run[0][3]) for _, _, run in runs}
+    starts = {run[0][2:] for _, _, run in runs}   # (B slot, B offset)
     runs = [(row, width, piece) for row, width, run in runs
             for piece in _split_at(run, starts)]
     out = Slot((M, N), dtypes.float32)
@@ -303,7 +303,7 @@ def _split_at(run, starts):
     """A run of steps cut before each step at which some run starts."""
     pieces = [[run[0]]]
     for step in run[1:]:
-        if (id(step[2]), step[3]) in starts:
+        if step[2:] in starts:
             pieces.append([])
         pieces[-1].append(step)
     return pieces
