@@ -117,7 +117,7 @@ def elementwise_grid(leaves, out_shape, out_strides=None):
 
 
 def fused_elementwise(name, nodes, leaves, out_shape, out_ctype, offsets=(),
-                      out_offset=False, out_strides=None):
+                      out_offset=False, out_strides=None, side=()):
     """A kernel computing a tree of elementwise nodes, launched over
     elementwise_grid(leaves, out_shape).
 
@@ -128,11 +128,15 @@ def fused_elementwise(name, nodes, leaves, out_shape, out_ctype, offsets=(),
     offsets: the leaves read from an offset into their buffer (a row of a bigger one),
            given after the buffers as `long` arguments, in leaf order;
     out_offset: the output likewise, its offset the last argument; out_strides: the
-           output's strides in its buffer, if it is a strided piece of it."""
+           output's strides in its buffer, if it is a strided piece of it.
+    side: node indices whose values are written too (side outputs, each of out_shape,
+           contiguous from an offset): a buffer after `out`, its offset after all others."""
     params = [f"__global {out_ctype}* out"] + \
+        [f"__global {nodes[j][0]}* s{k}" for k, j in enumerate(side)] + \
         [f"__global const {ct}* in{k}" for k, (ct, *_) in enumerate(leaves)] + \
         [f"const long o{k}" for k in sorted(offsets)] + \
-        (["const long oo"] if out_offset else [])
+        (["const long oo"] if out_offset else []) + \
+        [f"const long so{k}" for k in range(len(side))]
     needs_coords = _needs_coordinates(leaves, out_shape, out_strides)
     grid = elementwise_grid(leaves, out_shape, out_strides)
     if len(grid) == 2:
@@ -160,6 +164,7 @@ def fused_elementwise(name, nodes, leaves, out_shape, out_ctype, offsets=(),
     at = "i" if out_strides is None else \
         _broadcast_index(out_shape, out_shape, index_vars, out_strides)
     body.append(f"    out[{'oo + ' if out_offset else ''}{at}] = v{len(nodes) - 1};")
+    body += [f"    s{k}[so{k} + i] = v{j};" for k, j in enumerate(side)]
     # Launched with exactly n work-items, so no bounds check: one makes PoCL predicate the
     # vectorised work-item loop, which doubles the time of math-heavy kernels.
     return (f"__kernel void {name}({', '.join(params)}) {{\n"

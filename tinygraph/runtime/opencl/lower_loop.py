@@ -139,6 +139,8 @@ def _while(b, op):
     steps = _steps(fetches, set(feeds)) if trips is not None else None
     if steps is None or trips * len(steps) > MAX_OPS:
         return False
+    if b.consumers.get(op.outputs[n], 0) and a.get("gradient") is not None:
+        b.read_later.update(_read_by_gradient(a, steps))   # (its WhileGrad is planned too)
 
     def run(rows):
         values, iterations = outer[:n], []
@@ -159,6 +161,15 @@ def _while(b, op):
         record.finals_known = values
         b.sources[op.outputs[n]] = record
     return _unrolled(b, steps, fetches, run, trips)
+
+
+def _read_by_gradient(a, steps):
+    """The values of a loop body's steps that its gradient loop reads (an LSTM's gates)."""
+    grad = a["gradient"]
+    computed = {t for op in steps for t in op.outputs}
+    fed = set(a["inputs"] + a["captured"] + a["recorded"] + grad.grad_ys) | computed
+    fetches = [g.op for g in grad.grads if g is not None]
+    return {t for op in ops_to_run(fetches, fed) for t in op.inputs if t in computed}
 
 
 def _zeros(t, shape):

@@ -25,6 +25,7 @@ class _Group:
     def __init__(self, op, ctype, expr, operands, shape, dtype):
         self.op, self.ctype, self.expr, self.operands = op, ctype, expr, operands
         self.shape, self.dtype = shape, dtype
+        self.keep = None   # the tensor it is the value of, when its reader's kernel keeps it
 
 
 class PlanBuilder:
@@ -51,6 +52,7 @@ class PlanBuilder:
         self.iteration = None   # the unrolled loop step being planned (lower_loop.Rows)
         self.lowered = set()
         self.loop_results = set()   # what unrolled loop bodies hand on (see lower_loop)
+        self.read_later = set()     # loop body values its gradient loop reads (lower_loop)
         self.error_flags = []
         self.sources = {}          # tensor -> Slot | VarRef | np.ndarray (host value) | _Group
         self.var_current = {}      # variable name -> Slot holding its value right now
@@ -250,6 +252,8 @@ class PlanBuilder:
         throughout; else as leaf() gives it."""
         source = self.sources[t]
         if isinstance(source, _Group) and self.read_once(t):
+            if t in self.read_later and self.iteration is not None:
+                source.keep = t   # (its reader's kernel writes it too: _materialise)
             return source
         if _uniform(source):
             return codegen.literal(source.flat[0], t.dtype)   # (no buffer)
@@ -376,12 +380,18 @@ class PlanBuilder:
         if into is None and self.iteration is not None and 0 not in group.shape and \
                 t is not None:
             into = self.iteration.row(t, group.shape, group.dtype)
-        leaves, nodes = _flattened(group)
+        kept = []
+        leaves, nodes = _flattened(group, kept)
         out = Slot(group.shape, group.dtype) if into is None else into[0]
         if t is not None:
             self.sources[t] = out
         if group.shape and 0 in group.shape:
             return out
+        # Values fused in here that a gradient loop reads later (an LSTM's gates) are
+        # written here too, as side outputs, so that nothing computes them again.
+        side = [(j, g) for j, g in kept if g is not group and
+                self.sources.get(g.keep) is g and tuple(g.shape) == tuple(group.shape)]
+        side_places = [self._side_place(g) for _, g in side]
         name = f"fused_{len(self.units)}_{group.op.type.lower()}"
         regions = {k: s.region() for k, s in enumerate(leaves) if isinstance(s, Deferred)}
         # (a piece with no region is a strided view: read with its strides, from its base)
@@ -392,16 +402,30 @@ class PlanBuilder:
         strides = into[2] if into is not None and len(into) > 2 else None
         source = codegen.fused_elementwise(name, nodes, shapes, group.shape, group.ctype,
                                            offsets=pieces, out_offset=into is not None,
-                                           out_strides=strides)
+                                           out_strides=strides, side=[j for j, _ in side])
         buffers = [pieces[k][0] if k in pieces else s for k, s in enumerate(leaves)]
         offsets = [np.int64(pieces[k][1]) for k in sorted(pieces)] + \
-            ([np.int64(into[1])] if into is not None else [])
-        self.launch(source, name, [out] + buffers + offsets,
-                    codegen.elementwise_grid(shapes, group.shape, strides))
+            ([np.int64(into[1])] if into is not None else []) + \
+            [np.int64(offset) for _, offset in side_places]
+        self.launch(source, name, [out] + [slot for slot, _ in side_places] + buffers +
+                    offsets, codegen.elementwise_grid(shapes, group.shape, strides))
         if into is not None:   # t is that piece of the block
             out = self.sources[t] = StridedView(into[0], group.shape, group.dtype, into[1],
                                                 strides or codegen._strides(group.shape))
         return out
+
+    def _side_place(self, g):
+        """(slot, offset) a side output of group g goes to: its row of a block holding
+        its value at every step (like a value computed alone), else a slot of its own;
+        g's tensor is then that value."""
+        row = self.iteration.row(g.keep, g.shape, g.dtype) if self.iteration is not None \
+            else None
+        if row is None:
+            self.sources[g.keep] = slot = Slot(g.shape, g.dtype)
+            return slot, 0
+        self.sources[g.keep] = StridedView(row[0], g.shape, g.dtype, row[1],
+                                           codegen._strides(g.shape))
+        return row
 
     def _host_fallback(self, op, op_def):
         inputs = []
@@ -460,10 +484,11 @@ def _uniform(source):
     return source.size == 1 or first == source.flat[-1] and bool((source == first).all())
 
 
-def _flattened(group):
+def _flattened(group, kept=None):
     """(leaves, nodes) of a pending group, as codegen.fused_elementwise takes them: its
     Slots and pieces of slots in order, and a C expression per group over `l<k>` (leaf
-    k) and `v<j>` (group j), the last one the whole group's."""
+    k) and `v<j>` (group j), the last one the whole group's. `kept` gets (j, group) for
+    the groups marked to keep."""
     leaves, nodes = [], []
 
     def visit(g):
@@ -480,6 +505,8 @@ def _flattened(group):
         for i, name in names.items():
             filled = filled.replace("{%d}" % i, name)
         nodes.append((g.ctype, filled))
+        if g.keep is not None and kept is not None:
+            kept.append((len(nodes) - 1, g))
         return f"v{len(nodes) - 1}"
     visit(group)
     return leaves, nodes
