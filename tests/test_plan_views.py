@@ -104,3 +104,27 @@ def test_a_split_product_computes_only_the_pieces_read(backend):
     inputs = np.concatenate([feed[x], feed[h]], 1)
     want = (np.cos(inputs @ w_value) @ w_value.T)[:, 3:]
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_a_split_of_a_pending_value_computes_each_piece_where_it_is_read(backend):
+    """Split along any axis of an elementwise value nothing else reads: each piece is
+    computed by its reader from its operands' pieces (operands broadcast along that axis
+    read whole), so the whole value is never laid out."""
+    x = tf.placeholder(tf.float32, [3, 4, 8])
+    row = tf.placeholder(tf.float32, [8])        # broadcast along axes 0 and 1
+    col = tf.placeholder(tf.float32, [3, 1, 1])  # broadcast along axes 1 and 2
+    z = tf.tanh(x * 2.0 + row) - col
+    rng = np.random.RandomState(1)
+    feed = {x: rng.randn(3, 4, 8).astype(np.float32), row: rng.randn(8).astype(np.float32),
+            col: rng.randn(3, 1, 1).astype(np.float32)}
+    whole = np.tanh(feed[x] * 2 + feed[row]) - feed[col]
+    for axis, n in [(2, 4), (1, 4), (0, 3)]:
+        pieces = tf.split(z, n, axis=axis)
+        mixed = tf.sigmoid(pieces[0]) * pieces[-1] + pieces[1]
+        with tf.Session(device=backend) as sess:
+            got = sess.run(mixed, feed)
+            if backend == "opencl":   # one kernel: no piece, no whole z, laid out alone
+                assert launches(sess, "fused_") == 1
+        want_pieces = np.split(whole, n, axis=axis)
+        np.testing.assert_allclose(got, 1 / (1 + np.exp(-want_pieces[0])) * want_pieces[-1]
+                                   + want_pieces[1], rtol=1e-5, atol=1e-6)

@@ -249,6 +249,14 @@ def _split_outputs(b, op, x, axis, sizes):
         for t, start, n in zip(op.outputs, np.cumsum([0] + sizes), sizes):
             b.sources[t] = product.columns(int(start), n)   # (see lower_matmul.Product)
         return
+    if b.pending(x) and b.read_once(x) and x not in b.read_later:
+        # each piece computed where it is read (an LSTM's four gates), x never laid out
+        pieces = [b.piece_of(x, axis, int(start), n)
+                  for start, n in zip(np.cumsum([0] + sizes), sizes)]
+        if None not in pieces:
+            for t, piece in zip(op.outputs, pieces):
+                b.sources[t] = piece
+            return
     (src, base), st, offset = b.operand(x, op), _strides(shape), 0
     for t, n in zip(op.outputs, sizes):   # (pieces of x, where x lies: maybe in a block)
         dims = list(shape)

@@ -308,6 +308,12 @@ class PlanBuilder:
         each step reads them, not kept whole (the gradient of dynamic_rnn's outputs)."""
         return _row_of(self.sources[t], k, self.sources[t].shape)
 
+    def piece_of(self, t, axis, start, size):
+        """The piece [start, start + size) along axis of t's pending value, itself pending
+        (its leaves' pieces; a leaf broadcast along axis as it is), or None when a leaf is
+        not a slot or a piece of one: a split's outputs then read t computed whole."""
+        return _piece(self.sources[t], axis, start, size)
+
     def element_map(self, group):
         """A pending group that reads one slot (or piece of one) of its own shape and
         type, as (that source, C statements turning x, an element of it, into the
@@ -531,6 +537,31 @@ def _row_of(group, k, shape):
             return None
         operands[i] = v
     return _Group(group.op, group.ctype, group.expr, operands, shape[1:], group.dtype)
+
+
+def _piece(group, axis, start, size):
+    shape = list(group.shape)
+    shape[axis] = size
+    operands = {}
+    for i, v in group.operands.items():
+        lead = len(group.shape) - len(getattr(v, "shape", ()))
+        if isinstance(v, str) or axis < lead or v.shape[axis - lead] == 1:
+            pass   # (the same for every piece)
+        elif isinstance(v, _Group):
+            v = _piece(v, axis - lead, start, size)
+        elif isinstance(v, (Slot, StridedView)):
+            base, strides = (0, codegen._strides(v.shape)) if isinstance(v, Slot) else \
+                (v.base, v.strides)
+            dims = list(v.shape)
+            dims[axis - lead] = size
+            v = StridedView(v if isinstance(v, Slot) else v.src, dims, v.dtype,
+                            base + start * strides[axis - lead], strides)
+        else:
+            v = None
+        if v is None:
+            return None
+        operands[i] = v
+    return _Group(group.op, group.ctype, group.expr, operands, tuple(shape), group.dtype)
 
 
 def _layout_free(source):

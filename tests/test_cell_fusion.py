@@ -1,11 +1,13 @@
-"""Side outputs: a value fused into its reader's kernel that a gradient loop reads later
-(an LSTM's or a GRU's gate activations) is written by that kernel too, not computed again
-by the gradient."""
+"""How an RNN cell's elementwise work fuses. Side outputs: a value fused into its
+reader's kernel that a gradient loop reads later (an LSTM's gate activations, a GRU's
+candidate) is written by that kernel too, not computed again by the gradient. Pending
+splits: a split of a value nothing else reads (an LSTM's gate input, matmul + bias) gives
+pieces computed where they are read, so the whole value is never laid out."""
 import numpy as np
 import pytest
 
 import tinygraph as tf
-from tinygraph.runtime.opencl.units import KernelUnit
+from tinygraph.runtime.opencl.units import KernelUnit, Slot
 
 from test_loop_unrolling import assert_same, run
 
@@ -51,3 +53,16 @@ def test_a_forward_pass_alone_keeps_nothing(cell):
     assert_same(got, want, rtol=1e-4, atol=1e-6)
     fused = [u for u in plan.units if isinstance(u, KernelUnit) and "fused_" in u.name]
     assert fused and not any(" s0[so0 + i]" in u.source for u in fused)
+
+
+def test_an_lstm_never_lays_out_its_gate_input():
+    """(Its gradient lays out the gradient of the gate input: the forward pass alone.)"""
+    got, plan, _ = run("opencl", cell_gradients("lstm", train=False))
+    want, _, _ = run("numpy", cell_gradients("lstm", train=False))
+    assert_same(got, want, rtol=1e-4, atol=1e-6)
+    written = [u.args[0] for u in plan.units if isinstance(u, KernelUnit) and
+               u.name.startswith("fused_")]
+    assert written and not [s for s in written if s.shape[-1] == 4 * H]
+    # (the matmul's output, which the gates read in pieces, is a slot of that width)
+    assert any(s.shape[-1] == 4 * H for u in plan.units if isinstance(u, KernelUnit)
+               for s in u.args if isinstance(s, Slot))
