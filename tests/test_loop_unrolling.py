@@ -337,3 +337,55 @@ def test_a_bias_gradient_is_one_sum_over_all_steps():
     sums = [u for u in plan.units if isinstance(u, KernelUnit) and "column_sums" in u.name]
     assert len(sums) == 1 and sums[0].args[3] == 6 * 3   # all steps' rows at once
 
+
+
+def selects(plan):
+    return sum(isinstance(u, KernelUnit) and "fused_select" in u.name for u in plan.units)
+
+
+def test_an_array_nothing_reads_after_its_loop_costs_no_kernel():
+    """dynamic_rnn with sequence_length writes each step's output (the state, or zeros
+    past the end: a select) to an array; when only the final state is fetched, nothing
+    reads that array, and no kernel computes its elements."""
+    T = 6
+
+    def build(fetch_outputs):
+        def graph():
+            X = tf.placeholder(tf.float32, [3, T, 2])
+            lengths = tf.placeholder(tf.int32, [3])
+            outputs, state = tf.nn.dynamic_rnn(tf.nn.rnn_cell.BasicRNNCell(4), X,
+                                               sequence_length=lengths, dtype=tf.float32)
+            loss = tf.reduce_sum(tf.sin(state))
+            fetches = [loss, state] + tf.gradients(loss, [X] + tf.trainable_variables())
+            feed = {X: np.random.RandomState(5).randn(3, T, 2).astype(np.float32),
+                    lengths: np.array([T, 2, 4], np.int32)}
+            return fetches + ([outputs] if fetch_outputs else []), feed
+        return graph
+    for fetch_outputs in (False, True):
+        got, plan, _ = run("opencl", build(fetch_outputs))
+        want, _, _ = run("numpy", build(fetch_outputs))
+        assert_same(got, want)
+        # the state's select in every step; the outputs' too only when they are fetched
+        assert selects(plan) == T * (1 + fetch_outputs)
+
+
+def test_an_element_of_an_array_unread_after_its_loop_is_computed_if_read_in_it():
+    value = np.random.RandomState(6).randn(5, 3).astype(np.float32)
+
+    def build():
+        x = tf.placeholder(tf.float32, [5, 3])
+        ta = tf.TensorArray(tf.float32, size=5)
+
+        def body(i, acc, ta):
+            ta = ta.write(i, tf.tanh(x[i]) * 2.0)   # pending, into an array unread after
+            return i + 1, acc + ta.read(i), ta
+        _, acc, _ = tf.while_loop(lambda i, acc, ta: i < 5, body,
+                                  [tf.constant(0), tf.zeros([3]), ta])
+        return [acc] + tf.gradients(tf.reduce_sum(acc * acc), [x]), {x: value}
+    got, plan, _ = run("opencl", build)
+    want, _, _ = run("numpy", build)
+    assert_same(got, want)
+    acc = 2 * np.tanh(value).sum(0)
+    np.testing.assert_allclose(got[0], acc, rtol=1e-5)
+    np.testing.assert_allclose(got[1], 2 * acc * 2 * (1 - np.tanh(value) ** 2), rtol=1e-4)
+    assert not [u for u in plan.units if isinstance(u, HostUnit)]

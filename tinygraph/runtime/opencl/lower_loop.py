@@ -141,6 +141,10 @@ def _while(b, op):
         return False
     if b.consumers.get(op.outputs[n], 0) and a.get("gradient") is not None:
         b.read_later.update(_read_by_gradient(a, steps))   # (its WhileGrad is planned too)
+    # (a TensorArray written there is computed only if read: dynamic_rnn's outputs when
+    # only the final state is fetched)
+    b.unread_flows.update(t for t, out in zip(a["outputs"], op.outputs[:n])
+                          if not b.consumers.get(out, 0) and out not in b.fetch_set)
 
     def run(rows):
         values, iterations = outer[:n], []

@@ -207,11 +207,27 @@ def sum_terms(b, terms, shape, dtype):
 
 
 # ---------------------------------------------------------------- the array's ops
+class _Unread(Deferred):
+    """A pending value written to an array that nothing reads after its loop: computed
+    (into a slot of its own) only if something reads it after all."""
+
+    def __init__(self, b, t):
+        self.group, self.shape, self.dtype, self.slot = b.sources[t], b.shape(t), t.dtype, None
+
+    def materialise(self, b):
+        if self.slot is None:
+            self.slot = b.computed(self.group)
+        return self.slot
+
+
 @planned_rule("TensorArrayWriteV3")
 def _write(b, op):
     flow, i = _array(b, op.inputs[3]), _index(b, op.inputs[1])
     if flow is None or i is None:
         return False
+    if op.outputs[0] in b.unread_flows and b.pending(op.inputs[2]) and \
+            b.shape(op.inputs[2]) is not None:
+        return _written(b, op, flow, [(i, _Unread(b, op.inputs[2]))])
     block = _block(b, flow, op.inputs[2])
     if block is not None and 0 <= i < flow.size and i not in flow.elements:
         # computed straight into its row: stack() is then the block itself, no copy
@@ -422,6 +438,8 @@ def to_host(b, source):
         if isinstance(v, StridedView):   # (a row, a piece of a block)
             whole = collect(v.src)
             return lambda values: _piece(whole(values), v)
+        if isinstance(v, Deferred):
+            v = v.materialise(b)
         if isinstance(v, Slot):
             k = leaves.setdefault(v, len(leaves))
             return lambda values: values[k]

@@ -53,6 +53,7 @@ class PlanBuilder:
         self.lowered = set()
         self.loop_results = set()   # what unrolled loop bodies hand on (see lower_loop)
         self.read_later = set()     # loop body values its gradient loop reads (lower_loop)
+        self.unread_flows = set()   # loop body arrays nothing reads after the loop (ditto)
         self.error_flags = []
         self.sources = {}          # tensor -> Slot | VarRef | np.ndarray (host value) | _Group
         self.var_current = {}      # variable name -> Slot holding its value right now
