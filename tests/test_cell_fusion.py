@@ -3,6 +3,8 @@ reader's kernel that a gradient loop reads later (an LSTM's gate activations, a 
 candidate) is written by that kernel too, not computed again by the gradient. Pending
 splits: a split of a value nothing else reads (an LSTM's gate input, matmul + bias) gives
 pieces computed where they are read, so the whole value is never laid out."""
+import re
+
 import numpy as np
 import pytest
 
@@ -15,11 +17,15 @@ T, B, I, H = 6, 3, 2, 4
 # (sigmoids, tanhs) a step computes: an LSTM's input, forget and output gates, its new
 # input and tanh(c); a GRU's reset and update gates (one sigmoid of both) and candidate.
 GATES = {"lstm": (3, 2), "gru": (1, 1)}
+# Side outputs a step writes: what the gradient multiplies by (an LSTM's three gates, its
+# new input and tanh(c); a GRU's candidate and 1 - u), not what it only takes the shape
+# of (the sums the gradient of a broadcasting add needs no value of).
+KEPT = {"lstm": 5, "gru": 2}
 
 
 def cell_gradients(cell, train):
     def build():
-        X = tf.placeholder(tf.float32, [B, T, I])
+        X = tf.placeholder(tf.float32, [None, T, I])   # (as the book: shapes at run time)
         make = {"lstm": lambda: tf.nn.rnn_cell.BasicLSTMCell(H),
                 "gru": lambda: tf.nn.rnn_cell.GRUCell(H)}[cell]
         outputs, _ = tf.nn.dynamic_rnn(make(), X, dtype=tf.float32)
@@ -35,6 +41,11 @@ def activations_computed(plan):
     return tuple(sum(u.source.count(f"tg_{f}_") for u in kernels) for f in ("sigmoid", "tanh"))
 
 
+def side_outputs(plan):
+    return sum(len(re.findall(r"\bs\d+\[so\d+ \+ i\]", u.source)) for u in plan.units
+               if isinstance(u, KernelUnit))
+
+
 @pytest.mark.parametrize("cell", sorted(GATES))
 def test_gate_activations_are_computed_once_per_step(cell):
     got, plan, _ = run("opencl", cell_gradients(cell, train=True))
@@ -42,6 +53,7 @@ def test_gate_activations_are_computed_once_per_step(cell):
     assert_same(got, want, rtol=1e-4, atol=1e-6)
     # (without side outputs the gradient loop computes each gate again from its input)
     assert activations_computed(plan) == tuple(n * T for n in GATES[cell])
+    assert side_outputs(plan) == KEPT[cell] * T
 
 
 @pytest.mark.parametrize("cell", sorted(GATES))

@@ -17,6 +17,7 @@ host, one step at a time, as before (control_flow.While.compute)."""
 import numpy as np
 
 from ...compiler.prune import ops_to_run
+from ...compiler.shapes import SHAPE_ONLY
 from ...framework import dtypes
 from ...framework.registry import get_op_def
 from ...ops.control_flow import _differentiable_positions
@@ -173,7 +174,8 @@ def _read_by_gradient(a, steps):
     computed = {t for op in steps for t in op.outputs}
     fed = set(a["inputs"] + a["captured"] + a["recorded"] + grad.grad_ys) | computed
     fetches = [g.op for g in grad.grads if g is not None]
-    return {t for op in ops_to_run(fetches, fed) for t in op.inputs if t in computed}
+    return {t for op in ops_to_run(fetches, fed) if op.type not in SHAPE_ONLY
+            for t in op.inputs if t in computed}   # (a shape is known: no read)
 
 
 def _zeros(t, shape):
