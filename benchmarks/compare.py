@@ -8,9 +8,10 @@ ratio tinygraph / TF, and peak memory.
 Each workload (benchmarks/workloads.py) is one piece of TF1-API code that runs under
 tinygraph and under tensorflow.compat.v1 alike, each framework in a worker process of its
 own (tinygraph under this Python, TensorFlow under --tf-python, with TF_USE_LEGACY_KERAS=1).
-Workloads 1-5 and 7: each worker builds the graph, runs it once plus the warm-up runs, then the
-two take turns, round by round (the first to go alternates), each running one untimed and
-then --steps timed runs per turn; a figure is the median over all timed runs. Workload 6
+Workloads 1-5, 7 and 8: each worker builds the graph, runs it once plus the warm-up
+runs, then the two take turns, round by round (the first to go alternates), each running
+one untimed and then --steps timed runs per turn; a figure is the median over all timed
+runs. Workload 6
 is timed in fresh processes (--processes of each, alternating): graph construction
 (forward, gradients, Adam, the init op) and the first run (Session(), the init run, the
 first training step); the figure is the median over the processes.
@@ -44,6 +45,8 @@ WORKLOADS = {
         0.5),
     # (no target in issue 7: the book's variable-length sequences, measured alongside)
     7: ("workload 1 with sequence_length (lengths 20-28)", 20, 3, 1, None),
+    # (nor for the book's LSTM version of workload 1, three layers of 150 units)
+    8: ("workload 1 with a 3-layer LSTM (ch14_mnist_lstm)", 4, 2, 1, None),
 }
 # workload 5's activations: see workloads.long_rnn_activations_bytes
 T, B, I, H = 2000, 32, 32, 128
@@ -125,7 +128,7 @@ def frameworks(args):
 
 
 def run_alternating(number, args):
-    """Workloads 1-5 and 7. Returns {framework: {"ms": median, "n": runs, "ready": ...,
+    """Workloads 1-5, 7 and 8. Returns {framework: {"ms": median, "n": runs, "ready": ...,
     "done": ...}}."""
     title, steps, warmup, untimed, _ = WORKLOADS[number]
     steps = args.steps or steps
@@ -231,7 +234,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tf-python", help="a Python with TensorFlow installed")
     parser.add_argument("--rounds", type=int, default=5,
-                        help="turns of each framework, workloads 1-5 and 7 (default 5)")
+                        help="turns of each framework, workloads 1-5, 7 and 8 (default 5)")
     parser.add_argument("--steps", type=int,
                         help="timed runs per turn (default per workload: "
                         + ", ".join(f"{n}: {w[1]}" for n, w in WORKLOADS.items() if w[1])
@@ -275,9 +278,8 @@ def main():
               f"{threads})")
     else:
         print("TensorFlow: not run (no --tf-python): tinygraph's figures alone")
-    print(f"workloads 1-5, 7: medians in ms over all timed runs of {args.rounds} alternating "
-          "rounds; 6: medians over "
-          f"{args.processes} fresh processes each"
+    print(f"workloads 1-5, 7, 8: medians in ms over all timed runs of {args.rounds} "
+          f"alternating rounds; 6: medians over {args.processes} fresh processes each"
           + (", tinygraph with an empty kernel cache" if args.cold_cache else ""))
     print("peak MB: resident-set growth at its peak over the size before the build")
     print()

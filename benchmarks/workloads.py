@@ -10,8 +10,8 @@ the same for both. This file is also run by TensorFlow's own Python (which may b
 `import tinygraph as tf`.
 
 The worker speaks JSON lines with its parent (compare.py) on its original stdout; whatever
-the libraries print goes to stderr. Workloads 1-5 and 7: it builds the graph, starts a session,
-runs the warm-up steps, reports {"event": "ready", ...}, then answers each
+the libraries print goes to stderr. Workloads 1-5, 7 and 8: it builds the graph, starts a
+session, runs the warm-up steps, reports {"event": "ready", ...}, then answers each
 {"cmd": "run", "steps": k, "untimed": u} with the seconds of k timed runs (after u
 untimed ones), and {"cmd": "quit"} with its memory figures. Workload 6 is timed phase by
 phase in a fresh process: the worker builds, runs and reports {"event": "phases", ...}.
@@ -142,8 +142,13 @@ def long_rnn_activations_bytes():
     return LONG_T * LONG_B * (LONG_I + LONG_H) * 4
 
 
+def mnist_lstm_train(tf, rng):
+    """Workload 1 with the book's LSTM (ch14_mnist_lstm): three layers of 150 units."""
+    return mnist_train(tf, rng, cell="lstm")
+
+
 RUN_WORKLOADS = {1: mnist_train, 2: mnist_forward, 3: time_series_train, 4: trivial,
-                 5: long_rnn, 7: mnist_lengths_train}
+                 5: long_rnn, 7: mnist_lengths_train, 8: mnist_lstm_train}
 
 STATIC_T, STATIC_B, STATIC_I, STATIC_H = 500, 32, 32, 128
 
@@ -361,7 +366,8 @@ def run_phases(channel, framework):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--framework", choices=["tinygraph", "tensorflow"], required=True)
-    parser.add_argument("--workload", type=int, choices=[1, 2, 3, 4, 5, 6, 7], required=True)
+    parser.add_argument("--workload", type=int, choices=[1, 2, 3, 4, 5, 6, 7, 8],
+                        required=True)
     parser.add_argument("--warmup", type=int, default=3)
     args = parser.parse_args()
     channel = Channel()

@@ -156,7 +156,9 @@ def test_the_real_device_fills_a_buffer():
     ctx = dev.get_device_context("cpu")
     assert dev.get_device_context("cpu") is ctx
     assert ctx.is_cpu and not ctx.is_gpu and ctx.name == ctx.device.name.strip()
-    assert ctx.context.devices == [ctx.device]
+    # (and PoCL's pthread device beside its basic one: see test_wide_device.py)
+    assert ctx.context.devices == [ctx.device] + ([ctx.wide.device] if ctx.wide else [])
+    assert ctx.queue.device == ctx.device
     assert not ctx.queue.properties & cl.command_queue_properties.OUT_OF_ORDER_EXEC_MODE_ENABLE
     fill = ctx.kernel(ctx.program(_fill_source()), "fill_f32")
     n = 1003

@@ -188,8 +188,8 @@ def test_programs_and_kernels_built_once(dc):
     assert m1._mm is not m2._mm   # own kernel objects: arguments differ per instance
     assert m1._mm.program == m2._mm.program   # one program from the cache
     opts = "-D M=20 -D N=30 -D K=40"
-    assert build_program(dc.context, kernel_source() + "\n", opts) is \
-        build_program(dc.context, kernel_source() + "\n", opts)
+    assert build_program(dc.context, dc.device, kernel_source() + "\n", opts) is \
+        build_program(dc.context, dc.device, kernel_source() + "\n", opts)
 
 
 @pytest.mark.parametrize("batch", [1, 2])

@@ -11,7 +11,8 @@ commands:
   replay    run the programs of Geron's chapter 14 and of the TF1 RNN tutorial, then
             tabulate them (`tinygraph replay --help` for the options)
   devices   list the OpenCL devices; * marks the one sessions use ($TINYGRAPH_DEVICE:
-            numpy, opencl, gpu, cpu, or P:D indices from this list)
+            numpy, opencl, gpu, cpu, or P:D indices from this list), + the one their
+            plans of large matrix products use
   viz       run a graph-building script up to its first Session.run and write its graph:
             `tinygraph viz SCRIPT.py -o graph.html` (or .dot; `tinygraph viz --help`)"""
 
@@ -33,7 +34,8 @@ def devices():
         print(f"OpenCL: unavailable: {e}")
         return 1
     header = ("", "P:D", "type", "units", "memory", "max wg", "device (platform)")
-    table = [header] + [("*" if r["chosen"] else "", r["spec"], r["type"],
+    mark = {(True, False): "*", (False, True): "+"}
+    table = [header] + [(mark.get((r["chosen"], r["wide"]), ""), r["spec"], r["type"],
                          str(r["compute_units"]), f"{r['global_mem_bytes'] / 2**30:.1f} GB",
                          str(r["max_work_group_size"]), f"{r['device']} ({r['platform']})")
                         for r in rows]
@@ -45,7 +47,9 @@ def devices():
     elif setting and setting.strip().lower() == "numpy":
         print("sessions use the numpy reference backend (TINYGRAPH_DEVICE=numpy)")
     else:
-        print("sessions use the device marked *")
+        print("sessions use the device marked *" + (
+            ", and + for plans of large matrix products" if any(r["wide"] for r in rows)
+            else ""))
     user_pocl = os.environ["POCL_CACHE_DIR"] != str(dev.cache_dir() / "pocl")
     print(f"cache folder: {dev.cache_dir()}")
     print(f"  PoCL kernel cache: {os.environ['POCL_CACHE_DIR']}"

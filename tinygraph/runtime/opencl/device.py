@@ -22,10 +22,11 @@ if not os.environ.get("POCL_CACHE_DIR"):
 
 # PoCL's CPU drivers: "basic" runs each command on the thread that waits for it, so a
 # run's round trip costs a few microseconds; "pthread" spreads a kernel over every core,
-# but waking its workers costs 30-80 us per wait. The small graphs of recurrent networks
-# wait often and gain little from more cores, so "basic" comes first (the default CPU
-# device) and "pthread" second, for large matrices (`TINYGRAPH_DEVICE=P:D`). A user's own
-# POCL_DEVICES wins.
+# but waking its workers costs 30-80 us per wait and ~10 us more per launch. The small
+# graphs of recurrent networks wait often and gain little from more cores, so "basic"
+# comes first (the default CPU device) and "pthread" second: the default device runs a
+# plan of large matrix products there (DeviceContext.wide). A user's own POCL_DEVICES
+# wins.
 if not os.environ.get("POCL_DEVICES"):
     os.environ["POCL_DEVICES"] = "basic pthread"
 
@@ -132,19 +133,25 @@ def _parse_indices(spec, where):
 
 class DeviceContext:
     """One device's context and in-order queue, and the programs and kernels built for it.
-    Get it with get_device_context() (one per device and process)."""
+    Get it with get_device_context() (one per device and process).
 
-    def __init__(self, device):
+    wide: the device a plan of large matrix products runs on instead (PoCL's "pthread",
+    beside the default "basic"), a DeviceContext sharing this one's context, so buffers
+    and variables serve both (PoCL copies a buffer over when the other device uses it)."""
+
+    def __init__(self, device, wide=None, context=None):
         self.device = device
         self.name = device.name.strip()
         self.is_gpu = _is(device, "GPU")
         self.is_cpu = _is(device, "CPU")
         try:
-            self.context = cl.Context([device])
-            self.queue = cl.CommandQueue(self.context)   # in order: no events between ops
+            self.context = context or cl.Context([device] + ([wide] if wide else []))
+            # in order: no events between ops
+            self.queue = cl.CommandQueue(self.context, device)
         except cl.Error as e:
             raise OpenCLUnavailableError(
                 f"cannot open OpenCL device {self.name!r} ({e}): {FIX}.") from None
+        self.wide = DeviceContext(wide, context=self.context) if wide else None
         self._programs = {}   # (source, options) -> cl.Program
         self._kernels = {}    # (id(program), name) -> (program, cl.Kernel)
 
@@ -156,7 +163,8 @@ class DeviceContext:
         program = self._programs.get(key)
         if program is None:
             program = cl.Program(self.context, source).build(
-                options=list(options), cache_dir=str(pyopencl_cache_dir()))
+                options=list(options), devices=[self.device],
+                cache_dir=str(pyopencl_cache_dir()))
             self._programs[key] = program
         return program
 
@@ -200,12 +208,24 @@ _contexts = {}
 
 
 def get_device_context(spec=None):
-    """The DeviceContext of the device select_device(spec) picks, one per device."""
+    """The DeviceContext of the device select_device(spec) picks, one per device (and
+    wide device: see DeviceContext)."""
     device = select_device(spec)
-    key = device.int_ptr
+    wide = _wide(device, spec)
+    key = (device.int_ptr, wide and wide.int_ptr)
     if key not in _contexts:
-        _contexts[key] = DeviceContext(device)
+        _contexts[key] = DeviceContext(device, wide)
     return _contexts[key]
+
+
+def _wide(device, spec):
+    """PoCL's "pthread" device beside its "basic" one, when that was picked by kind (a
+    device picked by its indices is the only one used)."""
+    if spec is None:
+        spec = os.environ.get("TINYGRAPH_DEVICE") or None
+    if spec is not None and ":" in str(spec) or not device.name.startswith("basic"):
+        return None
+    return next((d for d in _devices(device.platform) if d.name.startswith("pthread")), None)
 
 
 def _kind(device):
@@ -217,11 +237,14 @@ def _kind(device):
 
 def list_devices(spec=None):
     """Every OpenCL device as a dict; `chosen` marks the one select_device(spec) picks
-    (none when spec or $TINYGRAPH_DEVICE is "numpy" or invalid)."""
+    (none when spec or $TINYGRAPH_DEVICE is "numpy" or invalid), `wide` its sibling for
+    plans of large matrix products (see DeviceContext)."""
     try:
-        chosen = select_device(spec).int_ptr
+        device = select_device(spec)
+        chosen, wide = device.int_ptr, _wide(device, spec)
+        wide = wide and wide.int_ptr
     except (OpenCLUnavailableError, ValueError):
-        chosen = None
+        chosen = wide = None
     rows = []
     for p_index, platform in enumerate(_platforms()):
         for d_index, d in enumerate(_devices(platform)):
@@ -231,5 +254,5 @@ def list_devices(spec=None):
                          "compute_units": d.max_compute_units,
                          "global_mem_bytes": d.global_mem_size,
                          "max_work_group_size": d.max_work_group_size,
-                         "chosen": d.int_ptr == chosen})
+                         "chosen": d.int_ptr == chosen, "wide": d.int_ptr == wide})
     return rows

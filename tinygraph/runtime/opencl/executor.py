@@ -12,6 +12,7 @@ from ...framework.registry import VariableRef, get_op_def
 from ...ops.subgraphs import unbox
 from ..state import RunContext, VariableReads
 from .device import kernel_source
+from .lower_matmul import cpu_product_flops
 from .plan import PlanBuilder
 from .units import CallUnit, KernelUnit, PerRun, Slot
 
@@ -32,6 +33,22 @@ def program_source(sources):
 
 
 _KERNELS_PER_FUNCTION = 8
+
+# A plan whose launches average more than this many floating-point operations of matrix
+# products runs on its device's wide sibling (DeviceContext.wide: every core), where a
+# product takes about half the time and a launch ~10 us more. benchmarks/wide_device.py:
+# the book's 3-layer LSTM step (8.8 million a launch) takes 0.77 times as long there,
+# the MNIST RNN step (3.9 million) 1.05 times.
+WIDE_FLOPS_PER_LAUNCH = 6e6
+
+
+def plan_device(device, units):
+    """The DeviceContext a plan of these units runs on: device or its wide sibling (not
+    for a unit with a runner of its own: that was built for device)."""
+    if device.wide is None or not units or any(isinstance(u, CallUnit) for u in units) or \
+            cpu_product_flops(units) <= WIDE_FLOPS_PER_LAUNCH * len(units):
+        return device
+    return device.wide
 
 
 def _differing(values, others):
@@ -144,6 +161,7 @@ class OpenCLPlan:
             bool(device.device.host_unified_memory)
         b = PlanBuilder(device, graph, fetches, feeds, feed_shapes, state, hints, program,
                         limits)
+        self.device = plan_device(device, b.units)
         self.trip_limits = list(b.trip_limits)
         self.units, self.feeds = b.units, b.feeds
         self.fetches = fetches if program is None else [None] * len(b.fetch_sources)

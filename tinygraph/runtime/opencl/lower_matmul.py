@@ -348,3 +348,9 @@ def products(units):
     return [u.mm if isinstance(u, MatmulUnit) else u.runner for u in units
             if (isinstance(u, MatmulUnit) and u.name == "mm_cpu") or
             (isinstance(u, CallUnit) and isinstance(u.runner, Matmul))]
+
+
+def cpu_product_flops(units):
+    """Floating-point operations of the CPU matrix products among a plan's units."""
+    return sum(2 * u.mm.M * u.mm.N * u.mm.batch * int(u.args[-1] if u.mm.k_args else u.mm.K)
+               for u in units if isinstance(u, MatmulUnit) and u.name == "mm_cpu")

@@ -16,7 +16,7 @@ pack_layout, is packed once.
 import numpy as np
 import pyopencl as cl
 
-_PROGRAMS = {}   # (context, source, options) -> built cl.Program
+_PROGRAMS = {}   # (context, device, source, options) -> built cl.Program
 _OPTIONS = {}    # (Matmul.key, its config) -> its build options
 _SOURCE = []
 
@@ -34,12 +34,13 @@ def kernel_source():
     return _SOURCE[0]
 
 
-def build_program(context, source, options):
-    """cl.Program for (context, source, options), built once per process."""
-    key = (context, source, options)
+def build_program(context, device, source, options):
+    """cl.Program for (context, device, source, options), built once per process."""
+    key = (context, device, source, options)
     prg = _PROGRAMS.get(key)
     if prg is None:
-        prg = _PROGRAMS[key] = cl.Program(context, source).build(options=options)
+        prg = _PROGRAMS[key] = cl.Program(context, source).build(options=options,
+                                                                 devices=[device])
     return prg
 
 
@@ -249,7 +250,7 @@ class Matmul(_Shareable):
 
 def _program(mm):
     """The cl.Program of mm's kernels."""
-    return build_program(mm.context, kernel_source(), " ".join(mm.build_options))
+    return build_program(mm.context, mm.device, kernel_source(), " ".join(mm.build_options))
 
 
 class _Args:
