@@ -239,8 +239,9 @@ def main():
                         help="timed runs per turn (default per workload: "
                         + ", ".join(f"{n}: {w[1]}" for n, w in WORKLOADS.items() if w[1])
                         + ")")
-    parser.add_argument("--workloads", default="1,2,3,4,5,6,7",
-                        help="comma-separated numbers (default all: 1,2,3,4,5,6,7)")
+    parser.add_argument("--workloads", default=",".join(map(str, WORKLOADS)),
+                        help=f"comma-separated numbers (default all: "
+                             f"{','.join(map(str, WORKLOADS))})")
     parser.add_argument("--device", help="TINYGRAPH_DEVICE for tinygraph's worker")
     parser.add_argument("--tf-threads", type=int,
                         help="TF's intra- and inter-op threads (default: TF's own choice)")
