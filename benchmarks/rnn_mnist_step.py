@@ -2,10 +2,10 @@
 RNN classifier (examples/ch14_mnist_classifier.py: batch 150, 28 steps of 28 inputs,
 150 tanh units, dense(10) on the final state, Adam), per backend, in one process.
 --cell lstm: its LSTM version (examples/ch14_mnist_lstm.py: three layers of 150
-BasicLSTMCells).
+BasicLSTMCells); --cell gru: the same with GRUCells.
 
     python benchmarks/rnn_mnist_step.py [--backends numpy opencl] [--repeats 30]
-        [--cell basic|lstm]
+        [--cell basic|lstm|gru]
 """
 import argparse
 
@@ -24,7 +24,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", nargs="*", default=["numpy", "opencl"])
     parser.add_argument("--repeats", type=int, default=30)
-    parser.add_argument("--cell", choices=["basic", "lstm"], default="basic")
+    parser.add_argument("--cell", choices=["basic", "lstm", "gru"], default="basic")
     args = parser.parse_args()
     for backend in args.backends:
         figures = []

@@ -25,6 +25,7 @@ WORKLOADS = {
     "2,000-step dynamic_rnn (workload 5)": lambda rng: long_rnn(tf, rng),
     "3-layer LSTM MNIST step (ch14)": lambda rng: mnist_train(tf, rng, "lstm"),
     "3-layer LSTM MNIST forward": lambda rng: mnist_forward(tf, rng, "lstm"),
+    "3-layer GRU MNIST step": lambda rng: mnist_train(tf, rng, "gru"),
 }
 
 

@@ -40,15 +40,17 @@ def mnist_graph(tf, train, cell="basic"):
     """The book's MNIST RNN classifier (ch14_mnist_classifier): batch 150, 28 steps of
     28 inputs, 150 tanh units, dense(10) on the final state, sparse softmax
     cross-entropy, Adam. cell="lstm": its LSTM version (ch14_mnist_lstm), three layers
-    of 150 BasicLSTMCells, dense(10) on the top layer's final h."""
+    of 150 BasicLSTMCells, dense(10) on the top layer's final h; cell="gru": the same
+    with GRUCells (the chapter's other cell)."""
     n_steps, n_inputs, n_neurons, n_outputs = 28, 28, 150, 10
     X = tf.placeholder(tf.float32, [None, n_steps, n_inputs])
     y = tf.placeholder(tf.int32, [None])
-    if cell == "lstm":
-        layers = [tf.nn.rnn_cell.BasicLSTMCell(num_units=n_neurons) for _ in range(3)]
+    if cell in ("lstm", "gru"):
+        make = tf.nn.rnn_cell.BasicLSTMCell if cell == "lstm" else tf.nn.rnn_cell.GRUCell
+        layers = [make(num_units=n_neurons) for _ in range(3)]
         outputs, states = tf.nn.dynamic_rnn(tf.nn.rnn_cell.MultiRNNCell(layers), X,
                                             dtype=tf.float32)
-        states = states[-1][1]
+        states = states[-1][1] if cell == "lstm" else states[-1]
     else:
         outputs, states = tf.nn.dynamic_rnn(tf.nn.rnn_cell.BasicRNNCell(num_units=n_neurons),
                                             X, dtype=tf.float32)
