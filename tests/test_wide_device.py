@@ -45,7 +45,7 @@ def test_large_products_run_on_the_wide_device_and_small_ones_do_not(device):
     with tf.Session(device="opencl") as sess:
         sess.run(tf.global_variables_initializer())
         sess.run(train, feed)
-        assert [p.device for p in plans(sess)][-1] is device.wide
+        assert plans(sess)[-1].device is device.wide
         sess.run(small)
         assert plans(sess)[-1].device is device
 

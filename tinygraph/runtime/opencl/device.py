@@ -76,16 +76,19 @@ def _is(device, kind):
     return bool(device.type & getattr(cl.device_type, kind))
 
 
+def _setting(spec):
+    """spec, or $TINYGRAPH_DEVICE when spec is None (None when that is unset too)."""
+    return spec if spec is not None else os.environ.get("TINYGRAPH_DEVICE") or None
+
+
 def select_device(spec=None):
     """The pyopencl Device for `spec`: "gpu" (the first GPU), "cpu" (the first CPU
     device), "P:D" (platform and device indices), or "opencl" / None for the default: the
     first GPU if there is one, else the first CPU device (else the first device).
     spec=None reads $TINYGRAPH_DEVICE first. "numpy" is no OpenCL device: the session
     handles it, here it is a ValueError."""
-    where = "device"
-    if spec is None:
-        spec = os.environ.get("TINYGRAPH_DEVICE") or None
-        where = "TINYGRAPH_DEVICE"
+    where = "device" if spec is not None else "TINYGRAPH_DEVICE"
+    spec = _setting(spec)
     if spec is not None:
         spec = str(spec).strip().lower()
     if spec == "numpy":
@@ -221,8 +224,7 @@ def get_device_context(spec=None):
 def _wide(device, spec):
     """PoCL's "pthread" device beside its "basic" one, when that was picked by kind (a
     device picked by its indices is the only one used)."""
-    if spec is None:
-        spec = os.environ.get("TINYGRAPH_DEVICE") or None
+    spec = _setting(spec)
     if spec is not None and ":" in str(spec) or not device.name.startswith("basic"):
         return None
     return next((d for d in _devices(device.platform) if d.name.startswith("pthread")), None)
