@@ -95,8 +95,19 @@ class ShapePass:
             value = op_def.numpy(np.empty(self.shapes[op.inputs[0]], dtype=np.uint8), **op.attrs)
             self._set(op.outputs[0], value)
             return
-        foldable = not op_def.stateful and \
-            all(v is not None for v in in_values)
+        concrete = [_Concrete(t, self.shapes.get(t), self.values.get(t), self.hints.get(t))
+                    for t in op.inputs]
+        try:
+            specs = output_specs(op_def, _PlanningOp(op, concrete))
+        except (ValueError, TypeError):
+            # The feeds' shapes break the op's shape rule: its shapes stay unknown, so it
+            # runs on the host, where its numpy declaration raises the run-time error.
+            specs = [(TensorShape(None), t.dtype) for t in op.outputs]
+        # (an output the shape rule already knows to be too big is not computed at all:
+        # the gradient of a mean over a long sequence broadcasts a constant to its shape)
+        foldable = not op_def.stateful and all(v is not None for v in in_values) and \
+            not any(TensorShape(s).is_fully_defined() and
+                    TensorShape(s).num_elements() > FOLD_LIMIT for s, _ in specs)
         if foldable:
             try:
                 outs = op_def.compute(op, in_values, None)
@@ -107,14 +118,6 @@ class ShapePass:
                     self._set(t, v)
                 self.folded.add(op)
                 return
-        concrete = [_Concrete(t, self.shapes.get(t), self.values.get(t), self.hints.get(t))
-                    for t in op.inputs]
-        try:
-            specs = output_specs(op_def, _PlanningOp(op, concrete))
-        except (ValueError, TypeError):
-            # The feeds' shapes break the op's shape rule: its shapes stay unknown, so it
-            # runs on the host, where its numpy declaration raises the run-time error.
-            specs = [(TensorShape(None), t.dtype) for t in op.outputs]
         for t, (shape, _) in zip(op.outputs, specs):
             shape = TensorShape(shape)
             self.shapes[t] = shape.as_tuple_or_none() if shape.is_fully_defined() else None
