@@ -221,12 +221,48 @@ def test_pyopencl_binary_cache_is_in_the_tinygraph_cache_folder(tmp_path):
     pretend PoCL is one, and the second process loads the binary from our folder."""
     code = ("from tinygraph.runtime.opencl import device as dev; "
             "import pyopencl.characterize as ch; ch.has_src_build_cache = lambda d: None; "
+            "dev._is_pocl = lambda d: False; "
             "p = dev.get_device_context('cpu').program("
             "'__kernel void f(__global int* x) { x[0] = 3; }'); "
             "print(p._build_duration_info[0])")
     first, second = (_run(code, TINYGRAPH_CACHE=str(tmp_path)).strip() for _ in range(2))
     assert "cache miss" in first and second == "cache retrieval"
     assert any((tmp_path / "pyopencl").iterdir())
+
+
+_BUILD_AND_RUN = (
+    "import numpy as np, pyopencl as cl; from tinygraph.runtime.opencl import device as dev; "
+    "ctx = dev.get_device_context('cpu'); "
+    "p = ctx.program('__kernel void f(__global int* x) { x[0] = 3 + x[1]; }'); "
+    "x = np.array([0, 4], np.int32); "
+    "b = cl.Buffer(ctx.context, cl.mem_flags.READ_WRITE | cl.mem_flags.COPY_HOST_PTR, hostbuf=x); "
+    "cl.Kernel(p, 'f')(ctx.queue, (1,), None, b); cl.enqueue_copy(ctx.queue, x, b); "
+    "print(x[0], 'binary' if p.get_info(cl.program_info.SOURCE) == '' else 'source')")
+
+
+def test_pocl_programs_built_twice_come_from_their_binaries_after(tmp_path):
+    """Under PoCL a program built from source parses and keeps its LLVM module. The first
+    build only leaves a mark; the second keeps the binary; the third process creates the
+    program from it, and it computes the same."""
+    env = dict(TINYGRAPH_CACHE=str(tmp_path), POCL_CACHE_DIR=None)
+    assert _run(_BUILD_AND_RUN, **env).split() == ["7", "source"]
+    assert [p.suffix for p in (tmp_path / "binaries").iterdir()] == [".seen"]
+    assert _run(_BUILD_AND_RUN, **env).split() == ["7", "source"]
+    (kept,) = (tmp_path / "binaries").glob("*.bin")
+    assert kept.stat().st_size > 32
+    assert _run(_BUILD_AND_RUN, **env).split() == ["7", "binary"]
+
+
+def test_a_corrupt_binary_is_rebuilt_from_source_and_replaced(tmp_path):
+    env = dict(TINYGRAPH_CACHE=str(tmp_path), POCL_CACHE_DIR=None)
+    _run(_BUILD_AND_RUN, **env)
+    _run(_BUILD_AND_RUN, **env)
+    (path,) = (tmp_path / "binaries").glob("*.bin")
+    good = path.read_bytes()
+    for damaged in (good[:len(good) // 3], good[:100] + b"x" + good[101:], b""):
+        path.write_bytes(damaged)
+        assert _run(_BUILD_AND_RUN, **env).split() == ["7", "source"]
+        assert _run(_BUILD_AND_RUN, **env).split() == ["7", "binary"]   # replaced
 
 
 def _cli(*args, **env):

@@ -54,6 +54,7 @@ def devices():
     print(f"cache folder: {dev.cache_dir()}")
     print(f"  PoCL kernel cache: {os.environ['POCL_CACHE_DIR']}"
           + ("  (your POCL_CACHE_DIR)" if user_pocl else ""))
+    print(f"  PoCL program binaries: {dev.binary_cache_dir()}  (programs built twice)")
     print(f"  pyopencl binary cache: {dev.pyopencl_cache_dir()}  (drivers without a cache)")
     return 0
 

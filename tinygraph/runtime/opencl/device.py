@@ -47,6 +47,83 @@ class OpenCLUnavailableError(RuntimeError):
     """No usable OpenCL platform or device (pyopencl missing, no driver, ...)."""
 
 
+def binary_cache_dir():
+    """Where tinygraph keeps the binaries of programs PoCL built (see build_program)."""
+    return cache_dir() / "binaries"
+
+
+_PROGRAMS = {}   # (context, device, source, options) -> built cl.Program
+
+
+def build_program(context, device, source, options=()):
+    """The cl.Program for (source, options) on `device`, built once per process.
+
+    Across processes, PoCL's cache (POCL_CACHE_DIR) skips the compiler, but a program
+    built from source there still parses its LLVM module and keeps it, ~1.7 MB for a
+    matrix product's; one created from its binary does not (and loads faster). Under
+    PoCL the binary of a program built from source a second time (in another process:
+    the first time leaves a mark) is kept in binary_cache_dir(), and later processes
+    create the program from it (from source again if it will not load). Not at the first
+    build: PoCL compiles a generic version of every kernel for the binary, which
+    doubles the compile time of a program nobody builds again (a one-off shape). Other
+    drivers use their own cache or pyopencl's binary cache, in tinygraph's cache
+    folder."""
+    options = tuple(options.split() if isinstance(options, str) else options)
+    key = (context, device, source, options)
+    program = _PROGRAMS.get(key)
+    if program is None:
+        if _is_pocl(device):
+            program = _pocl_program(context, device, source, options)
+        else:
+            program = cl.Program(context, source).build(
+                options=list(options), devices=[device], cache_dir=str(pyopencl_cache_dir()))
+        _PROGRAMS[key] = program
+    return program
+
+
+def _is_pocl(device):
+    return "PoCL" in device.platform.version
+
+
+def _pocl_program(context, device, source, options):
+    import hashlib
+    import tempfile
+    identity = (source, options, device.name, device.version, device.driver_version,
+                device.platform.version)
+    path = binary_cache_dir() / (hashlib.sha256(repr(identity).encode()).hexdigest() + ".bin")
+    # A file is the SHA-256 of the binary, then the binary: PoCL crashes on a damaged
+    # one, so only an intact binary reaches it.
+    try:
+        kept = path.read_bytes()
+    except OSError:
+        kept = b""
+    binary = kept[32:]
+    if binary and hashlib.sha256(binary).digest() == kept[:32]:
+        try:
+            return cl.Program(context, [device], [binary]).build(
+                options=list(options), devices=[device])
+        except cl.Error:
+            pass   # rebuilt from source below, and the file replaced
+    program = cl.Program(context, source).build(options=list(options), devices=[device])
+    seen = path.with_suffix(".seen")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not seen.exists():
+            seen.touch()
+            return program
+        # (PoCL lists the binaries of the devices built for only, not one per device)
+        binaries = program.binaries
+        binary = binaries[program.devices.index(device)] if len(binaries) == len(
+            program.devices) else binaries[0] if len(binaries) == 1 else b""
+        if binary:
+            with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as f:
+                f.write(hashlib.sha256(binary).digest() + binary)
+            os.replace(f.name, path)   # whole or not at all, whatever runs beside us
+    except OSError:
+        pass   # (a read-only cache folder: programs keep being built from source)
+    return program
+
+
 def pyopencl_cache_dir():
     """Where pyopencl keeps program binaries for drivers without a cache of their own
     (pyopencl skips its cache for PoCL and NVIDIA, whose drivers cache builds)."""
@@ -155,21 +232,11 @@ class DeviceContext:
             raise OpenCLUnavailableError(
                 f"cannot open OpenCL device {self.name!r} ({e}): {FIX}.") from None
         self.wide = DeviceContext(wide, context=self.context) if wide else None
-        self._programs = {}   # (source, options) -> cl.Program
         self._kernels = {}    # (id(program), name) -> (program, cl.Kernel)
 
     def program(self, source, options=()):
-        """The built cl.Program for (source, options), built once per process. Across
-        processes PoCL's cache (POCL_CACHE_DIR) skips the compiler; other drivers use their
-        own cache or pyopencl's binary cache, which lives in tinygraph's cache folder."""
-        key = (source, tuple(options))
-        program = self._programs.get(key)
-        if program is None:
-            program = cl.Program(self.context, source).build(
-                options=list(options), devices=[self.device],
-                cache_dir=str(pyopencl_cache_dir()))
-            self._programs[key] = program
-        return program
+        """The built cl.Program for (source, options) on this device (build_program)."""
+        return build_program(self.context, self.device, source, options)
 
     def kernel(self, program, name):
         """The cl.Kernel `name` of `program`, created once. `program.name` would create a

@@ -16,32 +16,14 @@ pack_layout, is packed once.
 import numpy as np
 import pyopencl as cl
 
-_PROGRAMS = {}   # (context, device, source, options) -> built cl.Program
+from .device import build_program, kernel_source as device_kernel_source
+
 _OPTIONS = {}    # (Matmul.key, its config) -> its build options
-_SOURCE = []
 
 
 def kernel_source():
-    """The text of kernels/matmul.cl (installed as the package tinygraph.kernels)."""
-    if not _SOURCE:
-        try:
-            from importlib import resources
-            text = resources.files("tinygraph.kernels").joinpath("matmul.cl").read_text()
-        except (ImportError, FileNotFoundError, ModuleNotFoundError):
-            from pathlib import Path
-            text = (Path(__file__).resolve().parents[3] / "kernels" / "matmul.cl").read_text()
-        _SOURCE.append(text)
-    return _SOURCE[0]
-
-
-def build_program(context, device, source, options):
-    """cl.Program for (context, device, source, options), built once per process."""
-    key = (context, device, source, options)
-    prg = _PROGRAMS.get(key)
-    if prg is None:
-        prg = _PROGRAMS[key] = cl.Program(context, source).build(options=options,
-                                                                 devices=[device])
-    return prg
+    """The text of kernels/matmul.cl."""
+    return device_kernel_source("matmul")
 
 
 def _cdiv(a, b):
