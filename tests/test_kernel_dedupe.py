@@ -129,9 +129,12 @@ def test_run_failing_half_way_leaves_no_stale_arguments():
         units = [u for u in plan.units if isinstance(u, KernelUnit)]
         assert len(units) > len({id(u.kernel) for u in units})   # shared
         assert any(u.rebind for u in units)
-        for u in units:
-            for index, value in enumerate(units[0].values):
-                u.kernel.set_arg(index, value)
+        # each kernel bound as another one's last unit leaves it (the values a unit keeps)
+        groups = plan.shared_kernels
+        assert len(groups) > 1
+        for (kernel, _), (_, others) in zip(groups, groups[1:] + groups[:1]):
+            for index, value in enumerate(others[-1].values):
+                kernel.set_arg(index, value)
     value = np.random.RandomState(5).randn(4, 5).astype(np.float32)
     results = {}
     for device in ("opencl", "numpy"):

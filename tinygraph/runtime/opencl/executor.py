@@ -277,16 +277,27 @@ class OpenCLPlan:
         # one of a run from the last one of a run: a kernel starts bound as that last
         # one leaves it. A variable's buffer (a slot here) can change between runs: the
         # first unit sets it whatever the last one had.
+        # (An unrolled loop plans thousands of units: their rebinds share the setters
+        # and the scalars' bytes, and only the last unit of a kernel keeps its values.)
         self.shared_kernels = [c for group in objects.values() for c in group]
+        raw = {}   # id(interned scalar) -> its bytes
         for kernel, units in self.shared_kernels:
+            setters = {}
             previous = units[-1].values
             for k, u in enumerate(units):
                 changed = [(i, v) for i, v in enumerate(u.values)
                            if v is not previous[i] or k == 0 and isinstance(v, Slot)]
-                u.rebind = [(_setter(kernel, v), i, _scalar(v)) for i, v in changed
-                            if not isinstance(v, Slot)]
-                u.rebind_vars = [(i, v) for i, v in changed if isinstance(v, Slot)]
+                u.rebind = tuple(
+                    (setters.get(type(v)) or setters.setdefault(type(v), _setter(kernel, v)),
+                     i, raw.get(id(v)) or raw.setdefault(id(v), _scalar(v)))
+                    for i, v in changed if not isinstance(v, Slot))
+                u.rebind_vars = tuple((i, v) for i, v in changed if isinstance(v, Slot))
+                if k:
+                    units[k - 1].values = None
                 previous = u.values
+        for u in kernels:
+            if any(isinstance(a, PerRun) for a in u.args):
+                u.values = None
         self._reset_kernels()
 
     def _reset_kernels(self):
@@ -332,7 +343,9 @@ class OpenCLPlan:
             if slot.kind == "host":
                 env[slot] = value
             elif host_array is not None:
-                np.copyto(host_array, value.reshape(host_array.shape))
+                # (the host array's view in the value's shape: a transposed feed is then
+                # copied once, not first into a temporary by reshape)
+                np.copyto(host_array.reshape(np.shape(value)), value)
             elif value.nbytes:
                 value = np.asarray(value, order="C")
                 keep_alive.append(value)
