@@ -251,6 +251,34 @@ def test_a_weight_gradient_is_one_matmul_over_all_steps():
     assert transposed == [(I, B), (I, (T - 1) * B), (H, (T - 1) * B)]
 
 
+def test_the_blocks_weight_gradients_are_added_up_as_they_are_done(monkeypatch):
+    """A long loop's gradient runs in blocks of steps, each block's terms of a weight's
+    gradient one matmul: each block's sum is added to the blocks' before as soon as it
+    is done, so the plan holds two or three of them at a time, not one per block."""
+    from tinygraph.runtime.opencl import lower_matmul
+    monkeypatch.setattr(lower_matmul, "BLOCK_BYTES", 1)   # one step per block
+    T, B, I, H = 12, 4, 3, 5
+
+    def build():
+        X = tf.placeholder(tf.float32, [B, T, I])
+        cell = tf.nn.rnn_cell.BasicRNNCell(num_units=H)
+        outputs, _ = tf.nn.dynamic_rnn(cell, X, dtype=tf.float32)
+        loss = tf.reduce_sum(tf.square(outputs))
+        return tf.gradients(loss, tf.trainable_variables()), \
+            {X: np.random.RandomState(3).randn(B, T, I).astype(np.float32)}
+    got, plan, _ = run("opencl", build)
+    want, _, _ = run("numpy", build)
+    assert_same(got, want, rtol=1e-4, atol=1e-5)
+    span = {}   # a sum's slot -> (first unit using it, last)
+    for i, unit in enumerate(plan.units):
+        for slot in plan._unit_slots(unit):
+            if slot.root().shape == (I + H, H):
+                span[slot.root()] = (span.get(slot.root(), (i,))[0], i)
+    live = max(sum(first <= i <= last for first, last in span.values())
+               for i in range(len(plan.units)))
+    assert len(span) >= T and live <= 3   # (it was one per block: 12)
+
+
 def test_an_lstms_gates_are_read_and_their_gradients_written_in_place():
     """An LSTM step splits its gate pre-activations in four: each gate's kernel reads its
     columns where they lie. The backward step concatenates the four gate gradients: each

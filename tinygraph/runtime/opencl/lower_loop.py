@@ -6,8 +6,8 @@ counter as a constant, so TensorArray reads and writes become plain slots
 The gradient loop (WhileGrad) is unrolled backwards over the same iterations and takes
 what each forward step computed instead of computing it again. It keeps its steps'
 values in blocks of steps (lower_matmul.block_steps) and sums a block's terms of the
-weights' gradients when the block is done, so that a long loop holds one block of them
-at a time.
+weights' gradients when the block is done, into the sum of the blocks before, so that a
+long loop holds one block of them, and two or three sums, at a time.
 
 A loop whose trip count follows from the feeds' values (dynamic_rnn with
 sequence_length) is unrolled in a plan made for each run's trip count (trip_counts.py).
@@ -214,7 +214,7 @@ def _while_grad(b, op):
     def run(rows):
         nonlocal g_vars
         g_caps = [[] for _ in caps]
-        sums = [[] for _ in caps]   # the sums of the blocks of steps done
+        sums = [[] for _ in caps]   # the sum of the blocks of steps done (one or none)
         for rows.k, it in reversed(list(enumerate(iterations if fetches else []))):
             ys = [g if g is not None else _zeros(t, k[1])
                   for g, (t, k) in zip(g_vars, like[:len(vars_)])]
@@ -231,10 +231,11 @@ def _while_grad(b, op):
             if rows.k % rows.chunk == 0:   # a block's steps are done: their terms summed
                 for (t, k), terms, done in zip(like[len(vars_):], g_caps, sums):
                     if terms and t.dtype != dtypes.variant:   # now, so that the block's
-                        done.append(_total(b, t, k, terms)[0])   # rows can go
-                        terms.clear()
-        totals = [_total(b, t, k, terms) if not done else
-                  (done[0] if len(done) == 1 else sum_terms(b, done, k[1], t.dtype), k[1], None)
+                        total = _total(b, t, k, terms)[0]     # rows can go, and added to
+                        done[:] = [sum_terms(b, done + [total], k[1], t.dtype)   # the sum
+                                   if done else total]        # of the blocks before, so
+                        terms.clear()                         # that its own can go too
+        totals = [_total(b, t, k, terms) if not done else (done[0], k[1], None)
                   for (t, k), terms, done in zip(like[len(vars_):], g_caps, sums)]
         for out, g, (t, k) in zip(op.outputs, g_vars + totals, like):
             _set(b, out, g if g is not None else _zeros(t, k[1]))
