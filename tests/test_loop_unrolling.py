@@ -229,6 +229,19 @@ def test_values_written_into_an_array_are_computed_in_place():
     assert not any(isinstance(u, KernelUnit) and "copy" in u.name for u in plan.units)
 
 
+def weight_gradients(T, B, I, H, squared):
+    """build() for the gradients of a BasicRNNCell dynamic_rnn's weights, the loss the sum
+    of the squares of squared(outputs, state)."""
+    def build():
+        X = tf.placeholder(tf.float32, [B, T, I])
+        cell = tf.nn.rnn_cell.BasicRNNCell(num_units=H)
+        outputs, state = tf.nn.dynamic_rnn(cell, X, dtype=tf.float32)
+        loss = tf.reduce_sum(tf.square(squared(outputs, state)))
+        return tf.gradients(loss, tf.trainable_variables()), \
+            {X: np.random.RandomState(5).randn(B, T, I).astype(np.float32)}
+    return build
+
+
 def test_a_weight_gradient_is_one_matmul_over_all_steps():
     """Each step's values lie in a block of all steps, so sum_t concat_t^T dz_t is
     x^T dz over all steps' rows for the input part and h^T dz (states shifted by one
@@ -236,14 +249,7 @@ def test_a_weight_gradient_is_one_matmul_over_all_steps():
     has no first step (its state is zeros), so the input part's first step is a product
     of its own, and the two parts' products over the other steps pack dz once."""
     T, B, I, H = 6, 4, 3, 5
-
-    def build():
-        X = tf.placeholder(tf.float32, [B, T, I])
-        cell = tf.nn.rnn_cell.BasicRNNCell(num_units=H)
-        _, state = tf.nn.dynamic_rnn(cell, X, dtype=tf.float32)
-        loss = tf.reduce_sum(tf.square(state))
-        return tf.gradients(loss, tf.trainable_variables()), \
-            {X: np.random.RandomState(5).randn(B, T, I).astype(np.float32)}
+    build = weight_gradients(T, B, I, H, lambda outputs, state: state)
     got, plan, _ = run("opencl", build)
     want, _, _ = run("numpy", build)
     assert_same(got, want)
@@ -258,14 +264,7 @@ def test_the_blocks_weight_gradients_are_added_up_as_they_are_done(monkeypatch):
     from tinygraph.runtime.opencl import lower_matmul
     monkeypatch.setattr(lower_matmul, "BLOCK_BYTES", 1)   # one step per block
     T, B, I, H = 12, 4, 3, 5
-
-    def build():
-        X = tf.placeholder(tf.float32, [B, T, I])
-        cell = tf.nn.rnn_cell.BasicRNNCell(num_units=H)
-        outputs, _ = tf.nn.dynamic_rnn(cell, X, dtype=tf.float32)
-        loss = tf.reduce_sum(tf.square(outputs))
-        return tf.gradients(loss, tf.trainable_variables()), \
-            {X: np.random.RandomState(3).randn(B, T, I).astype(np.float32)}
+    build = weight_gradients(T, B, I, H, lambda outputs, state: outputs)
     got, plan, _ = run("opencl", build)
     want, _, _ = run("numpy", build)
     assert_same(got, want, rtol=1e-4, atol=1e-5)
