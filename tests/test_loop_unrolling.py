@@ -278,6 +278,40 @@ def test_the_blocks_weight_gradients_are_added_up_as_they_are_done(monkeypatch):
     assert len(span) >= T and live <= 3   # (it was one per block: 12)
 
 
+def test_a_loops_record_keeps_only_what_its_gradient_reads(monkeypatch):
+    """While planning, an unrolled loop records per step the values its body computed,
+    for its gradient loop to reuse: only those that loop reads (a tanh RNN's gradient
+    reads the step's state and the concatenation [x, h], not the pre-activation), and
+    none when the plan has no gradient loop (a forward pass)."""
+    records = []
+
+    class Recorded(lower_loop.PlanRecord):
+        def __init__(self, *args):
+            super().__init__(*args)
+            records.append(self)
+    monkeypatch.setattr(lower_loop, "PlanRecord", Recorded)
+    T, B, I, H = 5, 4, 3, 6
+    build = weight_gradients(T, B, I, H, lambda outputs, state: outputs)
+    got, _, _ = run("opencl", build)
+    want, _, _ = run("numpy", build)
+    assert_same(got, want, rtol=1e-4, atol=1e-5)
+    (record,) = records
+    kept = [{t.op.type for t, *_ in it.computed} for it in record.iterations]
+    assert len(kept) == T and all(types == kept[0] for types in kept)
+    assert {"Tanh", "ConcatV2"} <= kept[0] and not kept[0] & {"MatMul", "BiasAdd"}
+
+    def forward():
+        X = tf.placeholder(tf.float32, [B, T, I])
+        outputs, _ = tf.nn.dynamic_rnn(tf.nn.rnn_cell.BasicRNNCell(num_units=H), X,
+                                       dtype=tf.float32)
+        return [outputs], {X: np.ones((B, T, I), np.float32)}
+    records.clear()
+    run("opencl", forward)
+    (record,) = records
+    assert len(record.iterations) == T and all(it.computed == [] for it in
+                                               record.iterations)
+
+
 def test_an_lstms_gates_are_read_and_their_gradients_written_in_place():
     """An LSTM step splits its gate pre-activations in four: each gate's kernel reads its
     columns where they lie. The backward step concatenates the four gate gradients: each

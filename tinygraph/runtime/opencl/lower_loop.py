@@ -140,41 +140,52 @@ def _while(b, op):
     steps = _steps(fetches, set(feeds)) if trips is not None else None
     if steps is None or trips * len(steps) > MAX_OPS:
         return False
+    # What an iteration's record keeps of the values its body computed: those its
+    # gradient loop reads, if that is planned too (an unrolled 2,000-step loop would keep
+    # a dozen per step, most of which nothing reads).
+    wanted = set()
     if b.consumers.get(op.outputs[n], 0) and a.get("gradient") is not None:
         b.read_later.update(_read_by_gradient(a, steps))   # (its WhileGrad is planned too)
+        wanted = _read_by_gradient(a, steps, shapes=True)
     # (a TensorArray written there is computed only if read: dynamic_rnn's outputs when
     # only the final state is fetched)
     b.unread_flows.update(t for t, out in zip(a["outputs"], op.outputs[:n])
                           if not b.consumers.get(out, 0) and out not in b.fetch_set)
 
     def run(rows):
-        values, iterations = outer[:n], []
+        values, iterations, biggest = outer[:n], [], 1
         for rows.k in range(trips):
             known = [(t,) + k for t, k in zip(feeds, values + outer[n:])]
             b.lower_ops(steps, known)
             out = [b.known(t, op)[1:] for t in fetches]
             if not all(_fits(k[1], s) for k, s in zip(out, a["shapes"])):
                 raise _Abort   # (the host run reports the loop variable's shape)
+            computed = [t for step in steps for t in step.outputs if t in b.sources]
+            if rows.k == 0:   # (the gradient's blocks are sized by the biggest)
+                biggest = max([int(np.prod(b.info.shapes[t])) * t.dtype.size
+                               for t in computed if b.info.shapes.get(t) is not None
+                               and t.dtype != dtypes.variant], default=1)
             computed = [(t, b.sources[t], b.info.shapes.get(t), b.info.values.get(t))
-                        for step in steps for t in step.outputs if t in b.sources]
+                        for t in computed if t in wanted]
             iterations.append(_Iteration(known[:n], [(t,) + k for t, k in zip(
                 a["recorded"], out[n:])], computed))
             values = out[:n]
         for t, k in zip(op.outputs, values):
             _set(b, t, k)
         record = PlanRecord(iterations, [k[0] for k in values])
-        record.finals_known = values
+        record.finals_known, record.biggest = values, biggest
         b.sources[op.outputs[n]] = record
     return _unrolled(b, steps, fetches, run, trips)
 
 
-def _read_by_gradient(a, steps):
-    """The values of a loop body's steps that its gradient loop reads (an LSTM's gates)."""
+def _read_by_gradient(a, steps, shapes=False):
+    """The values of a loop body's steps that its gradient loop reads (an LSTM's gates);
+    with shapes, also those whose shape alone it reads."""
     grad = a["gradient"]
     computed = {t for op in steps for t in op.outputs}
     fed = set(a["inputs"] + a["captured"] + a["recorded"] + grad.grad_ys) | computed
     fetches = [g.op for g in grad.grads if g is not None]
-    return {t for op in ops_to_run(fetches, fed) if op.type not in SHAPE_ONLY
+    return {t for op in ops_to_run(fetches, fed) if shapes or op.type not in SHAPE_ONLY
             for t in op.inputs if t in computed}   # (a shape is known: no read)
 
 
@@ -240,11 +251,8 @@ def _while_grad(b, op):
         for out, g, (t, k) in zip(op.outputs, g_vars + totals, like):
             _set(b, out, g if g is not None else _zeros(t, k[1]))
     # (blocks sized by the biggest value a forward step computed: an LSTM's gates)
-    biggest = max([int(np.prod(shape)) * t.dtype.size
-                   for t, _, shape, _ in (iterations[0].computed if iterations else ())
-                   if shape is not None and t.dtype != dtypes.variant], default=1)
     return _unrolled(b, steps, fetches, run, len(iterations),
-                     lower_matmul.block_steps(biggest))
+                     lower_matmul.block_steps(record.biggest))
 
 
 def _total(b, t, like, terms):
