@@ -2,6 +2,7 @@
 and kernels built once, kernel sources from the package, PoCL's cache folder, and
 `python -m tinygraph devices`."""
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -250,6 +251,8 @@ def test_pocl_programs_built_twice_come_from_their_binaries_after(tmp_path):
     assert _run(_BUILD_AND_RUN, **env).split() == ["7", "source"]
     (kept,) = (tmp_path / "binaries").glob("*.bin")
     assert kept.stat().st_size > 32
+    assert _run(_BUILD_AND_RUN, **env).split() == ["7", "binary"]
+    shutil.rmtree(tmp_path / "pocl")   # (PoCL's own cache gone: the binary still serves)
     assert _run(_BUILD_AND_RUN, **env).split() == ["7", "binary"]
 
 
