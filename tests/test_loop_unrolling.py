@@ -312,6 +312,32 @@ def test_a_loops_record_keeps_only_what_its_gradient_reads(monkeypatch):
                                                record.iterations)
 
 
+def test_a_deeper_layers_concat_is_multiplied_part_by_part():
+    """The second layer of a MultiRNNCell multiplies concat([h1_t, h2_t-1]) by its
+    weights: neither part is an input it could hoist, but each is already where a step
+    left it, so each part is multiplied where it lies (two products summed in the cell's
+    kernel), not copied together into a block first (two copies a step)."""
+    T, B, I, H = 6, 4, 3, 5
+
+    def build():
+        X = tf.placeholder(tf.float32, [B, T, I])
+        cell = tf.nn.rnn_cell.MultiRNNCell([tf.nn.rnn_cell.BasicRNNCell(num_units=H)
+                                            for _ in range(2)])
+        outputs, _ = tf.nn.dynamic_rnn(cell, X, dtype=tf.float32)
+        loss = tf.reduce_sum(tf.square(outputs))
+        return [loss] + tf.gradients(loss, tf.trainable_variables()), \
+            {X: np.random.RandomState(4).randn(B, T, I).astype(np.float32)}
+    got, plan, _ = run("opencl", build)
+    want, _, _ = run("numpy", build)
+    assert_same(got, want, rtol=1e-4, atol=1e-5)
+    assert not [u.name for u in plan.units if isinstance(u, KernelUnit) and "copy" in u.name]
+    # each layer's weight gradient: its two parts' products over the steps (the input
+    # part's first step alone: see test_a_weight_gradient_is_one_matmul_over_all_steps)
+    transposed = sorted((m.M, m.K) for m in products(plan.units) if m.transpose_a)
+    assert transposed == sorted([(I, B), (I, (T - 1) * B), (H, (T - 1) * B),
+                                 (H, B), (H, (T - 1) * B), (H, (T - 1) * B)])
+
+
 def test_an_lstms_gates_are_read_and_their_gradients_written_in_place():
     """An LSTM step splits its gate pre-activations in four: each gate's kernel reads its
     columns where they lie. The backward step concatenates the four gate gradients: each

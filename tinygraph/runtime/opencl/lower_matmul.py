@@ -180,10 +180,12 @@ def _concat_matmul(b, op, concat, B, M, N):
     Done when a part is hoistable: a TensorArray's element or an unstacked row (a step's
     input in an unrolled loop, or a static_rnn's). The first step multiplies the whole
     array by the weights at once, each step reads its rows of that product (one big
-    matmul instead of one per step)."""
+    matmul instead of one per step). And in any unrolled loop (a deeper layer's
+    concat([h_below, h]): its parts lie where the step left them, and copying them
+    together would cost two launches a step and a block of the copies)."""
     t, dtype = op.outputs[0], op.outputs[0].dtype
     starts = np.cumsum([0] + [shape[1] for _, shape in concat.parts])
-    if B.root().kind not in _UNWRITTEN or not any(
+    if B.root().kind not in _UNWRITTEN or b.iteration is None and not any(
             _hoistable(part) for part, _ in concat.parts):
         return False   # (no part to hoist: one matmul of the concat costs fewer launches)
     terms = []
