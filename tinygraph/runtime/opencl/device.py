@@ -6,7 +6,9 @@ initialises (the first platform query). This module sets it before it imports py
 tinygraph/runtime/opencl/__init__.py imports this module first, so every tinygraph
 module that imports pyopencl (executor.py, matmul.py, ...) runs after it. Nothing else in
 tinygraph may import pyopencl, or query platforms, before this module is imported."""
+import hashlib
 import os
+import tempfile
 from pathlib import Path
 
 
@@ -86,8 +88,6 @@ def _is_pocl(device):
 
 
 def _pocl_program(context, device, source, options):
-    import hashlib
-    import tempfile
     identity = (source, options, device.name, device.version, device.driver_version,
                 device.platform.version)
     path = binary_cache_dir() / (hashlib.sha256(repr(identity).encode()).hexdigest() + ".bin")

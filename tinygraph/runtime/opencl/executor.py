@@ -263,6 +263,7 @@ class OpenCLPlan:
                     elif not isinstance(value, Slot):
                         u.kernel.set_arg(index, value)
                 u.rebind_vars = [(i, v) for i, v in enumerate(u.values) if isinstance(v, Slot)]
+                u.values = None
                 continue
             candidates = objects.setdefault((tuple(u.options), u.name), [])
             best = min(candidates, default=None,
@@ -295,9 +296,6 @@ class OpenCLPlan:
                 if k:
                     units[k - 1].values = None
                 previous = u.values
-        for u in kernels:
-            if any(isinstance(a, PerRun) for a in u.args):
-                u.values = None
         self._reset_kernels()
 
     def _reset_kernels(self):

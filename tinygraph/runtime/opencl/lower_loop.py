@@ -145,8 +145,8 @@ def _while(b, op):
     # a dozen per step, most of which nothing reads).
     wanted = set()
     if b.consumers.get(op.outputs[n], 0) and a.get("gradient") is not None:
-        b.read_later.update(_read_by_gradient(a, steps))   # (its WhileGrad is planned too)
-        wanted = _read_by_gradient(a, steps, shapes=True)
+        read, wanted = _read_by_gradient(a, steps)   # (its WhileGrad is planned too)
+        b.read_later.update(read)
     # (a TensorArray written there is computed only if read: dynamic_rnn's outputs when
     # only the final state is fetched)
     b.unread_flows.update(t for t, out in zip(a["outputs"], op.outputs[:n])
@@ -178,15 +178,17 @@ def _while(b, op):
     return _unrolled(b, steps, fetches, run, trips)
 
 
-def _read_by_gradient(a, steps, shapes=False):
-    """The values of a loop body's steps that its gradient loop reads (an LSTM's gates);
-    with shapes, also those whose shape alone it reads."""
+def _read_by_gradient(a, steps):
+    """The values of a loop body's steps that its gradient loop reads (an LSTM's gates),
+    and those it reads or reads the shape of."""
     grad = a["gradient"]
     computed = {t for op in steps for t in op.outputs}
     fed = set(a["inputs"] + a["captured"] + a["recorded"] + grad.grad_ys) | computed
     fetches = [g.op for g in grad.grads if g is not None]
-    return {t for op in ops_to_run(fetches, fed) if shapes or op.type not in SHAPE_ONLY
-            for t in op.inputs if t in computed}   # (a shape is known: no read)
+    readers = ops_to_run(fetches, fed)
+    return ({t for op in readers if op.type not in SHAPE_ONLY   # (a shape is known: no
+             for t in op.inputs if t in computed},              # read)
+            {t for op in readers for t in op.inputs if t in computed})
 
 
 def _zeros(t, shape):
