@@ -1,6 +1,7 @@
 """Running an OpenCL plan: buffers planned once, kernels bound once, each run enqueued
 whole; only the fetched values are read back, once, at the end."""
 import bisect
+import functools
 import operator
 import re
 
@@ -14,6 +15,7 @@ from ..state import RunContext, VariableReads
 from .device import kernel_source
 from .lower_matmul import cpu_product_flops
 from .plan import PlanBuilder
+from .rolling import RepeatUnit, expand, roll
 from .units import CallUnit, KernelUnit, PerRun, Slot
 
 
@@ -62,6 +64,14 @@ def _setter(kernel, value):
     if isinstance(value, np.generic) and hasattr(kernel, "_set_arg_buf"):
         return kernel._set_arg_buf
     return kernel.set_arg
+
+
+def _as_bytes(kernel, dtype):
+    """How an integer becomes what _setter's setter of a `dtype` scalar takes."""
+    if hasattr(kernel, "_set_arg_buf"):
+        return functools.partial(int.to_bytes, length=dtype.itemsize, byteorder="little",
+                                 signed=dtype.kind == "i")
+    return dtype.type
 
 
 def _scalar(value):
@@ -163,7 +173,7 @@ class OpenCLPlan:
                         limits)
         self.device = plan_device(device, b.units)
         self.trip_limits = list(b.trip_limits)
-        self.units, self.feeds = b.units, b.feeds
+        self.feeds = b.feeds
         self.fetches = fetches if program is None else [None] * len(b.fetch_sources)
         self.feed_slots, self.feed_perms = b.feed_slots, b.feed_perms
         self.fetch_sources = b.fetch_sources
@@ -171,17 +181,42 @@ class OpenCLPlan:
         self.used = {t for op in b.lowered for t in op.inputs} | set(fetches) | b.loop_results
         self.var_final = {name: s for name, s in b.var_current.items() if s.kind == "varwrite"}
         self.error_flags = b.error_flags
+        self.rolled = roll(b.units, self._pinned(), self._unit_slots)   # (b.units go with b)
         self.buffers = self._plan_buffers()
         self._buffer_ids = None   # ids of self.buffers' values (see _commit)
         self._build_kernels()
         # Identical matmuls (one per unrolled step) share kernels and scratch buffers:
         # a run enqueues its units one after another, so nothing is lost by chaining them.
         pool = {}
-        for unit in self.units:
+        for unit in self.rolled:
             if isinstance(unit, CallUnit) and hasattr(unit.runner, "share"):
                 unit.runner.share(pool)
 
+    @property
+    def units(self):
+        """Every launch of a run in order, a repeat's made one by one (for tests and tools)."""
+        return list(expand(self.rolled))
+
     # --- build ---
+    def _pinned(self):
+        """Slot roots the host reads or writes: feeds, fetched values, error flags."""
+        pinned = {s.root() for s in self.fetch_sources if isinstance(s, Slot)}
+        pinned |= {s.root() for s in self.feed_slots}
+        pinned |= {f.slot for f in self.error_flags}
+        return pinned | {s.root() for f in self.error_flags for s in f.keep}
+
+    def _slot_groups(self):
+        """The slots of each launch in order; a repeat's buffers that are not its own
+        temporaries are live from its first launch to its last."""
+        for unit in self.rolled:
+            if not isinstance(unit, RepeatUnit):
+                yield self._unit_slots(unit)
+                continue
+            groups = [self._unit_slots(u) for u in unit.body]
+            outer = [s for g in groups for s in g if s.root() not in unit.local]
+            groups[0], groups[-1] = outer + groups[0], groups[-1] + outer
+            yield from groups
+
     def _unit_slots(self, unit):
         if isinstance(unit, KernelUnit):
             return [a for a in unit.args if isinstance(a, Slot)]
@@ -194,14 +229,14 @@ class OpenCLPlan:
         """One buffer per slot root; temporaries whose lifetimes do not overlap share one.
         On a CPU device, feeds and fetched values live in host memory the kernels use
         directly (zero copy): a copy command costs more than a small kernel there."""
+        groups = list(self._slot_groups())
         last_use = {}
-        for i, unit in enumerate(self.units):
-            for s in self._unit_slots(unit):
+        for i, slots in enumerate(groups):
+            for s in slots:
                 last_use[s.root()] = i
         fetched = {s.root() for s in self.fetch_sources if isinstance(s, Slot)}
         fed = {s.root() for s in self.feed_slots}
-        pinned = fetched | fed | {f.slot for f in self.error_flags}
-        pinned |= {s.root() for f in self.error_flags for s in f.keep}
+        pinned = self._pinned()
         self.host_arrays = {}   # slot root -> the host array behind its zero-copy buffer
         buffers, free = {}, _FreeBuffers()
 
@@ -216,14 +251,14 @@ class OpenCLPlan:
                 cl.enqueue_copy(self.device.queue, buffer, r.value, is_blocking=True)
             return buffer
 
-        for i, unit in enumerate(self.units):
-            for s in self._unit_slots(unit):
+        for i, slots in enumerate(groups):
+            for s in slots:
                 r = s.root()
                 if r in buffers or r.kind in ("var", "host"):
                     continue
                 reuse = r.kind == "temp" and r not in pinned and free.take(r.nbytes)
                 buffers[r] = reuse or allocate(r)
-            for s in self._unit_slots(unit):
+            for s in slots:
                 r = s.root()
                 if last_use.get(r) == i and r.kind == "temp" and r not in pinned and r in buffers:
                     free.give(buffers[r])
@@ -235,14 +270,19 @@ class OpenCLPlan:
         return buffers
 
     def _build_kernels(self):
-        kernels = [u for u in self.units if isinstance(u, KernelUnit)]
+        repeated = [u for r in self.rolled if isinstance(r, RepeatUnit) for u in r.body]
+        kernels = [u for u in self.rolled if isinstance(u, KernelUnit)]
         # One program per set of build options (most kernels use none), built once.
         programs, self.program_sources = {}, {}   # build options -> program (its text)
-        for options in dict.fromkeys(tuple(u.options) for u in kernels):
-            group = [u for u in kernels if tuple(u.options) == options]
+        for options in dict.fromkeys(tuple(u.options) for u in kernels + repeated):
+            group = [u for u in kernels + repeated if tuple(u.options) == options]
             sources = list(dict.fromkeys(u.source for u in group))
             text = self.program_sources[options] = program_source(sources)
             programs[options] = self.device.program(text, options)
+        self._scalars = {}
+        for r in self.rolled:
+            if isinstance(r, RepeatUnit):
+                self._bind_repeat(r, programs)
         self.per_run_args = []   # (kernel, index, PerRun) recomputed every run
         # Units of one function share cl.Kernels (an unrolled loop has thousands of
         # launches of a few functions): creating one costs pyopencl ~0.1 ms, a set_arg
@@ -250,7 +290,6 @@ class OpenCLPlan:
         # else a new one, up to _KERNELS_PER_FUNCTION, else the one with the fewest to
         # change, so a small plan run many times (a loop body) sets none at all.
         objects = {}   # (options, name) -> [[cl.Kernel, the units using it in order]]
-        self._scalars = {}
         for u in kernels:
             u.rebind, u.rebind_vars = (), ()
             u.values = [self._arg_value(a) for a in u.args]
@@ -297,6 +336,22 @@ class OpenCLPlan:
                     units[k - 1].values = None
                 previous = u.values
         self._reset_kernels()
+
+    def _bind_repeat(self, repeat, programs):
+        """Each launch of a repeat has a kernel of its own, bound once but for the
+        integers that advance each time (set as bytes: see _setter) and variables'
+        buffers (set at each run, before the first time)."""
+        repeat.bound = []
+        for u, steps in zip(repeat.body, repeat.steps):
+            u.kernel = cl.Kernel(programs[tuple(u.options)], u.name)
+            values = [self._arg_value(a) for a in u.args]
+            for index, value in enumerate(values):
+                if not isinstance(value, Slot):
+                    u.kernel.set_arg(index, value)
+            u.rebind_vars = tuple((i, v) for i, v in enumerate(values) if isinstance(v, Slot))
+            advancing = tuple((_setter(u.kernel, u.args[i]), i, int(u.args[i]), delta,
+                               _as_bytes(u.kernel, u.args[i].dtype)) for i, delta in steps)
+            repeat.bound.append((u.kernel, advancing, u.global_size, u.local_size))
 
     def _reset_kernels(self):
         """Binds each shared kernel as the last unit using it leaves it (at the end of a
@@ -356,8 +411,10 @@ class OpenCLPlan:
         invalid = set()   # variable buffers a host op left unset (it read an uninitialised one)
         # A run stopped half-way leaves shared kernels bound as no unit expects.
         self._kernels_stale = True
-        for unit in self.units:
-            if isinstance(unit, KernelUnit):
+        for unit in self.rolled:
+            if isinstance(unit, RepeatUnit):
+                self._run_repeat(unit, queue, state)
+            elif isinstance(unit, KernelUnit):
                 for setter, index, value in unit.rebind:
                     setter(index, value)
                 for index, root in unit.rebind_vars:
@@ -394,6 +451,17 @@ class OpenCLPlan:
                     int(value[1]), lambda slot: self._value(slot, state, env)))
         self._commit(state, host, invalid)
         return results
+
+    def _run_repeat(self, repeat, queue, state):
+        for u in repeat.body:
+            for index, root in u.rebind_vars:
+                u.kernel.set_arg(index, self._buffer(root, state))
+        enqueue = cl.enqueue_nd_range_kernel
+        for j in range(repeat.count):
+            for kernel, advancing, global_size, local_size in repeat.bound:
+                for setter, index, start, delta, convert in advancing:
+                    setter(index, convert(start + j * delta))
+                enqueue(queue, kernel, global_size, local_size)
 
     def _buffer(self, root, state):
         if root.kind == "var":
