@@ -120,6 +120,17 @@ void pack_b(__global float* restrict Bp, __global const float* restrict B, int b
 // values, so C has no row edge.
 #define I0(ib) ((ib) * MR < M - MR ? (ib) * MR : M - MR)
 
+// Row r of op(A) as stored starts A_ROW(r) floats past A + a_offset: rows one after
+// another, or with GATHER the rows of a batch-major [G_B, G_T, L] array taken
+// time-major (row r = element r % G_B of step r / G_B: a loop's steps of a fed
+// [batch, time, ...] input read where the user's array lies). A gathered A is always
+// packed, so that mm_cpu reads dense rows.
+#ifdef GATHER
+#define A_ROW(r) ((long)((r) % G_B) * G_T * LA + (long)((r) / G_B) * LA)
+#else
+#define A_ROW(r) ((long)(r) * LA)
+#endif
+
 #if PACK_A == 1
 // Not transposed, L floats a multiple of 2 KiB: the MR rows a work-item of mm_cpu reads
 // map to the same few cache sets and evict each other. Copy A to rows of
@@ -130,7 +141,7 @@ void pack_a(__global float* restrict Ap, __global const float* restrict A, int a
     A += a_offset + (long)get_global_id(2) * M * K;
     Ap += (long)get_global_id(2) * RA * LDA;
     for (int i = i0; i < i0 + PR && i < RA; ++i) {
-        __global const float* src = A + (long)i * LA;
+        __global const float* src = A + A_ROW(i);
         __global float* dst = Ap + (long)i * LDA;
         for (int l = 0; l < LA / VW; ++l) VSTORE(VLOAD(src + l * VW), dst + l * VW);
         for (int l = LA / VW * VW; l < LA; ++l) dst[l] = src[l];
@@ -146,7 +157,7 @@ void pack_a(__global float* restrict Ap, __global const float* restrict A, int a
     A += a_offset + (long)get_global_id(2) * M * K;
     Ap += (long)get_global_id(2) * NIB * MR * K;
     for (int k = k0; k < k0 + PR && k < K; ++k) {
-        __global const float* src = A + (long)k * M;
+        __global const float* src = A + A_ROW(k);
         for (int ib = 0; ib < NIB; ++ib) {
             __global float* dst = Ap + ((long)ib * K + k) * MR;
             #pragma unroll

@@ -94,8 +94,8 @@ def test_narrower_vectors(dc, monkeypatch, vw):
     """The CPU kernel as built for CPUs without AVX-512 (float8, float4 vectors)."""
     config = matmul_module.cpu_config
 
-    def narrow(device, M, N, K, ta, tb):
-        return {**config(device, M, N, K, ta, tb), "VW": vw, "NV": 1 if N <= vw else 2,
+    def narrow(device, M, N, K, ta, tb, gather=None):
+        return {**config(device, M, N, K, ta, tb, gather), "VW": vw, "NV": 1 if N <= vw else 2,
                 "MR": min(6, M)}
     monkeypatch.setattr(matmul_module, "cpu_config", narrow)
     for (M, N, K), (ta, tb) in zip([(13, 21, 17), (7, 5, 9), (130, 40, 512), (6, 16, 3)],
@@ -260,3 +260,33 @@ def test_pack_layouts_differ_with_what_the_panels_hold(dc):
         M, N, K, tb = other
         assert Matmul(dc.context, dc.device, M, N, K, False, tb, kernel="cpu").pack_layout \
             != key
+
+
+@pytest.mark.parametrize("ta", [False, True])
+@pytest.mark.parametrize("G_B,G_T,L,t0,steps,N", [(4, 9, 3, 2, 5, 7), (32, 40, 32, 8, 20, 128),
+                                                   (5, 6, 17, 0, 6, 9)])
+def test_gathered_rows(dc, ta, G_B, G_T, L, t0, steps, N):
+    """gather=(G_B, G_T): op(A) is steps t0.. of a batch-major [G_B, G_T, L] array taken
+    time-major (a loop's input product, or its weight gradient when transposed)."""
+    if not dc.device.type & cl.device_type.CPU:
+        pytest.skip("gather is for the CPU kernel")
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((G_B, G_T, L)).astype(np.float32)
+    rows = x.transpose(1, 0, 2).reshape(G_T * G_B, L)[t0 * G_B:(t0 + steps) * G_B]
+    M, K = (L, steps * G_B) if ta else (steps * G_B, L)
+    b = rng.standard_normal((K, N)).astype(np.float32)
+    mf = cl.mem_flags
+    pad = 5   # (A a few floats into its buffer, as a fed array may be)
+    A = cl.Buffer(dc.context, mf.READ_ONLY | mf.COPY_HOST_PTR,
+                  hostbuf=np.concatenate([np.full(pad, np.nan, np.float32), x.ravel()]))
+    B = cl.Buffer(dc.context, mf.READ_ONLY | mf.COPY_HOST_PTR, hostbuf=b)
+    C = cl.Buffer(dc.context, mf.READ_WRITE, 4 * M * N)
+    mm = Matmul(dc.context, dc.device, M, N, K, ta, False, gather=(G_B, G_T))
+    assert mm.config["PACK_A"] == (2 if ta else 1)
+    mm.enqueue(dc.queue, A, B, C, pad + t0 * L)
+    got = np.empty((M, N), np.float32)
+    cl.enqueue_copy(dc.queue, got, C)
+    want = (rows.T if ta else rows).astype(np.float64) @ b
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-4)
+    with pytest.raises(ValueError, match="gather"):
+        Matmul(dc.context, dc.device, M, N, K, ta, False, 2, gather=(G_B, G_T))

@@ -1,6 +1,7 @@
 """Running an OpenCL plan: buffers planned once, kernels bound once, each run enqueued
 whole; only the fetched values are read back, once, at the end."""
 import bisect
+import ctypes
 import functools
 import operator
 import re
@@ -13,7 +14,7 @@ from ...framework.registry import VariableRef, get_op_def
 from ...ops.subgraphs import unbox
 from ..state import RunContext, VariableReads
 from .device import kernel_source
-from .lower_matmul import cpu_product_flops
+from .lower_matmul import MatmulUnit, cpu_product_flops
 from .plan import PlanBuilder
 from .rolling import RepeatUnit, expand, roll
 from .units import CallUnit, KernelUnit, PerRun, Slot
@@ -111,6 +112,7 @@ class OpenCLState:
 
 
 _HOST_FLAGS = cl.mem_flags.READ_WRITE | cl.mem_flags.USE_HOST_PTR
+_LENT_FLAGS = cl.mem_flags.READ_ONLY | cl.mem_flags.USE_HOST_PTR
 
 
 def _aligned_empty(shape, dtype, align=4096):
@@ -181,6 +183,7 @@ class OpenCLPlan:
         self.used = {t for op in b.lowered for t in op.inputs} | set(fetches) | b.loop_results
         self.var_final = {name: s for name, s in b.var_current.items() if s.kind == "varwrite"}
         self.error_flags = b.error_flags
+        self.lent = self._lent_feeds(b.units) if self.zero_copy else {}
         self.rolled = roll(b.units, self._pinned(), self._unit_slots)   # (b.units go with b)
         self.buffers = self._plan_buffers()
         self._buffer_ids = None   # ids of self.buffers' values (see _commit)
@@ -198,6 +201,27 @@ class OpenCLPlan:
         return list(expand(self.rolled))
 
     # --- build ---
+    def _lent_feeds(self, units):
+        """Feeds whose kernels read the fed array where it lies (lent to the device for
+        the run): those read only by gathered matmuls' pack_a (a dynamic_rnn's input,
+        see lower_tensor_array.GatheredRow), whose offset is then computed at each run,
+        as the array's address need not be aligned. {slot root: elements past the
+        aligned address below the array this run}."""
+        readers = {s.root(): [] for s in self.feed_slots if s.root().kind == "feed"}
+        for u in units:
+            for s in self._unit_slots(u):
+                if s.root() in readers:
+                    readers[s.root()].append(u)
+        fetched = {s.root() for s in self.fetch_sources if isinstance(s, Slot)}
+        lent = {r: 0 for r, us in readers.items() if us and r not in fetched and all(
+            isinstance(u, MatmulUnit) and u.name == "pack_a" and u.mm.gather and
+            u.args[1] is r for u in us)}
+        for r in lent:
+            for u in readers[r]:
+                u.args[2] = PerRun(functools.partial(
+                    lambda base, r, host: np.int32(base + lent[r]), int(u.args[2]), r))
+        return lent
+
     def _pinned(self):
         """Slot roots the host reads or writes: feeds, fetched values, error flags."""
         pinned = {s.root() for s in self.fetch_sources if isinstance(s, Slot)}
@@ -241,6 +265,8 @@ class OpenCLPlan:
         buffers, free = {}, _FreeBuffers()
 
         def allocate(r):
+            if r in self.lent:
+                return None   # (a buffer over the fed array, made at each run)
             # (Not a variable's new value: that buffer is handed to the session.)
             if self.zero_copy and r in fetched | fed and r.kind in ("temp", "feed"):
                 array, memory = _aligned_empty(r.shape, r.dtype.as_numpy_dtype)
@@ -368,7 +394,7 @@ class OpenCLPlan:
         `is` compares any two values."""
         if isinstance(arg, Slot):
             r = arg.root()
-            return r if r.kind in ("var", "varwrite") else self.buffers[r]
+            return r if r.kind in ("var", "varwrite") or r in self.lent else self.buffers[r]
         if isinstance(arg, np.generic):
             return self._scalars.setdefault((type(arg), arg.tobytes()), arg)
         return arg
@@ -390,6 +416,11 @@ class OpenCLPlan:
         for i, (slot, value) in enumerate(zip(self.feed_slots, feed_values)):
             host_array = self.host_arrays.get(slot.root())
             if same_objects and i < len(last) and last[i] is value and slot.kind != "host":
+                continue
+            if slot.root() in self.lent:
+                value = np.ascontiguousarray(value, slot.dtype.as_numpy_dtype)
+                keep_alive.append(value)
+                self.buffers[slot.root()], self.lent[slot.root()] = self._lend(value)
                 continue
             if slot in self.feed_perms:   # (fed in the layout its one reader wants)
                 value = np.asarray(value).transpose(self.feed_perms[slot])
@@ -462,6 +493,15 @@ class OpenCLPlan:
                 for setter, index, start, delta, convert in advancing:
                     setter(index, convert(start + j * delta))
                 enqueue(queue, kernel, global_size, local_size)
+
+    def _lend(self, array):
+        """A buffer over the array's memory, from the aligned address at or below it (PoCL
+        copies what starts unaligned), and how many elements into it the array starts."""
+        align = max(self.device.device.mem_base_addr_align // 8, array.itemsize)
+        shift = array.ctypes.data % align
+        memory = (ctypes.c_char * (shift + array.nbytes)).from_address(array.ctypes.data - shift)
+        return cl.Buffer(self.device.context, _LENT_FLAGS, hostbuf=memory), \
+            shift // array.itemsize
 
     def _buffer(self, root, state):
         if root.kind == "var":

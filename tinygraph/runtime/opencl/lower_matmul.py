@@ -89,19 +89,21 @@ _UNWRITTEN = ("var", "const", "feed")
 
 
 def _float32_matmul(b, out, A, B, M, N, K, ta, tb, n_batch, a_off=0, b_off=0, c_off=0,
-                    b_packs=None):
+                    b_packs=None, gather=None):
     """out = op(A) @ op(B), each operand `*_off` elements into its buffer. b_packs: a
     dict of products in a row over a B that nothing writes between them, which pack
-    each piece of it once."""
+    each piece of it once. gather: A's rows are a fed array's, time-major (Matmul's
+    gather; a_off then counts in the array's own layout)."""
     from .matmul import Matmul
     kernel = "cpu" if b.device.is_cpu else "gpu"
     # One Matmul per product shape in a plan (an unrolled loop's steps share theirs):
     # each holds its config, and the run shares the kernels of equal ones anyway.
     matmuls = b.__dict__.setdefault("_matmuls", {})   # per plan builder
-    mm = matmuls.get((M, N, K, ta, tb, n_batch))
+    mm = matmuls.get((M, N, K, ta, tb, n_batch, gather))
     if mm is None:
-        mm = matmuls[M, N, K, ta, tb, n_batch] = Matmul(
-            b.device.context, b.device.device, M, N, K, ta, tb, batch=n_batch, kernel=kernel)
+        mm = matmuls[M, N, K, ta, tb, n_batch, gather] = Matmul(
+            b.device.context, b.device.device, M, N, K, ta, tb, batch=n_batch, kernel=kernel,
+            gather=gather)
     if mm.kind != "cpu":
         b.units.append(CallUnit(mm, [A, B, out], [a_off, b_off, c_off]))
         return
@@ -265,10 +267,10 @@ def sum_over_steps(b, terms):
             a, bsrc = t.parts()[k][2], t.B
             if lower_addn.is_zero(a):
                 continue
-            place_a, place_b = _place(a), _place(bsrc)
+            place_a, place_b = _rows_of(a), _place(bsrc)
             if place_a is None or place_b is None:
                 return None
-            steps.append(place_a + place_b)
+            steps.append(place_a[:2] + place_b + place_a[2:])
         steps.sort(key=lambda s: s[3])
         for step in steps:   # runs of steps whose rows follow one another in both
             run = runs[-1][2] if runs and runs[-1][0] == row else None
@@ -283,17 +285,18 @@ def sum_over_steps(b, terms):
     # Parts whose runs cover the same rows of B pack them once (the input and the state
     # parts of an RNN's weight, but for the first step, whose state h_-1 is zero): each
     # run is split where another's starts, and the products share their packs.
-    starts = {run[0][2:] for _, _, run in runs}   # (B slot, B offset)
+    starts = {run[0][2:4] for _, _, run in runs}   # (B slot, B offset)
     runs = [(row, width, piece) for row, width, run in runs
             for piece in _split_at(run, starts)]
     out = Slot((M, N), dtypes.float32)
     rows, packs = {}, {}
     for row, width, run in runs:
-        a, a_off, bs, b_off = run[0]
+        a, a_off, bs, b_off, gather = run[0]
         alone = sum(r == row for r, _, _ in runs) == 1
         target = out if alone else Slot((width, N), dtypes.float32)
-        _float32_matmul(b, target, a, bs, width, N, K * len(run), True, False, 1, a_off,
-                        b_off, row * N if alone else 0, b_packs=packs)
+        _float32_matmul(b, target, a, bs, width, N, K * len(run), True, False, 1,
+                        _a_offset(a_off, width, gather), b_off, row * N if alone else 0,
+                        b_packs=packs, gather=gather)
         if not alone:
             rows.setdefault(row, []).append(target)
     for row, products in rows.items():   # parts summed from several runs, in place
@@ -305,7 +308,7 @@ def _split_at(run, starts):
     """A run of steps cut before each step at which some run starts."""
     pieces = [[run[0]]]
     for step in run[1:]:
-        if step[2:] in starts:
+        if step[2:4] in starts:
             pieces.append([])
         pieces[-1].append(step)
     return pieces
@@ -319,13 +322,30 @@ def _place(source):
 
 
 def _hoistable(part):
-    return getattr(part, "hoistable", False) and part.region() is not None
+    return getattr(part, "hoistable", False) and _rows_of(part) is not None
+
+
+def _rows_of(source):
+    """(slot, element offset, gather) of a step's rows among its array's rows: a piece
+    of a slot (gather None), or a row of a fed array read time-major in place (gather
+    (batch, steps): lower_tensor_array.GatheredRow; the offset counts time-major)."""
+    gather = getattr(source, "gather", None)
+    if gather is not None:
+        return source.src, source.k * source.size, gather
+    place = _place(source)
+    return None if place is None else place + (None,)
+
+
+def _a_offset(offset, width, gather):
+    """A's offset for Matmul: a time-major row's element offset, for gathered rows in
+    the array's own layout (a block starts at a step: its first row is batch element 0)."""
+    return offset if gather is None else offset // width // gather[0] * width
 
 
 def _hoisted(b, part, B, col, width, N):
     """Rows of (part's array) @ B[col:col + width] as a piece of one product computed
     once for the steps of part's block."""
-    whole, base = part.region()
+    whole, base, gather = _rows_of(part)
     rows, row, step_rows = whole.size // width, base // width, part.shape[0]
     # (the rows of a block of steps, computed when the first of them is read)
     block = step_rows * block_steps(step_rows * N * whole.dtype.size)
@@ -339,7 +359,8 @@ def _hoisted(b, part, B, col, width, N):
     if product is None:
         product = cache[key] = Slot((count, N), whole.dtype)
         _float32_matmul(b, product, whole, B, count, N, width, False, False, 1,
-                        a_off=start * width, b_off=col * N)
+                        a_off=_a_offset(start * width, width, gather), b_off=col * N,
+                        gather=gather)
     return StridedView(product, (step_rows, N), whole.dtype, (row - start) * N, [N, 1])
 
 

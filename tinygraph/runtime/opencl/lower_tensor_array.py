@@ -13,7 +13,7 @@ from ...framework import dtypes
 from ...ops.subgraphs import unbox, variant
 from ...ops.tensor_array_values import ElementGrads, Elements, _Log
 from . import lower_addn
-from .copies import StridedView, _copy, _strides
+from .copies import StridedView, Transposed, _copy, _strides
 from .lowerings import planned_rule
 from .units import Deferred, HostFunction, Slot
 
@@ -100,6 +100,37 @@ class _Row(StridedView):
         shape = slot.shape[1:]
         super().__init__(slot, shape, slot.dtype, k * int(np.prod(shape)), _strides(shape))
         self.slot, self.k = slot, k
+
+
+class GatheredRow(StridedView):
+    """Row k of transpose(x, [1, 0, ...]) for a fed x [batch, steps, ...] read only
+    so (dynamic_rnn's unstacked input): step k's elements where x lies. A matmul of the
+    steps' rows reads them there (gather: see Matmul), so the feed is not transposed;
+    any other reader copies its row out."""
+
+    hoistable = True
+
+    def __init__(self, fed, k):
+        batch, steps, *rest = fed.shape
+        width = int(np.prod(rest))
+        super().__init__(fed, [batch] + rest, fed.dtype, k * width,
+                         [steps * width] + _strides(rest))
+        self.k, self.size, self.gather = k, batch * width, (batch, steps)
+
+
+def _gathered(b, op):
+    """The rows of the array an unstack scatters, as GatheredRows, when it is a fed
+    array's transpose that only it reads (else None)."""
+    source = b.sources.get(op.inputs[2])
+    fed = getattr(source, "inner", None)
+    if not (isinstance(source, Transposed) and source.copy is None and
+            source.sole_reader and not source.inner_read and b.read_once(op.inputs[2]) and
+            isinstance(fed, Slot) and fed.kind == "feed" and fed.alias_of is None and
+            fed in b.feed_slots and fed not in b.feed_perms and len(fed.shape) >= 2 and
+            source.perm == (1, 0) + tuple(range(2, len(fed.shape))) and
+            fed.dtype == dtypes.float32 and b.device.is_cpu and all(fed.shape)):
+        return None
+    return [GatheredRow(fed, k) for k in range(fed.shape[1])]
 
 
 class _PendingRow:
@@ -256,6 +287,9 @@ def _block(b, flow, t):
 @planned_rule("TensorArrayScatterV3")
 def _scatter(b, op):
     flow, indices = _array(b, op.inputs[3]), _indices(b, op.inputs[1])
+    rows = _gathered(b, op)
+    if flow is not None and rows is not None and list(indices or ()) == list(range(len(rows))):
+        return _written(b, op, flow, list(zip(indices, rows)))
     value = _value(b, op.inputs[2], op)
     if flow is None or indices is None or value is None or not np.shape(value) or \
             len(indices) != np.shape(value)[0]:

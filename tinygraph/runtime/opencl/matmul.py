@@ -30,7 +30,7 @@ def _cdiv(a, b):
     return -(-a // b)
 
 
-def cpu_config(device, M, N, K, transpose_a, transpose_b):
+def cpu_config(device, M, N, K, transpose_a, transpose_b, gather=None):
     """Blocking of the CPU kernel: vector width VW, NV vectors (NR = VW*NV columns) by
     MR rows of C per work-item, whether to pack A, and the work-item order."""
     width = device.preferred_vector_width_float
@@ -51,11 +51,15 @@ def cpu_config(device, M, N, K, transpose_a, transpose_b):
             pack_a = 2
         elif (4 * row) % 2048 == 0:
             pack_a = 1
+    if gather:   # (pack_a gathers the rows: see A_ROW in matmul.cl)
+        pack_a = 2 if transpose_a else 1
     # consecutive work-items share a B panel (order 0) or a block of A rows (order 1):
     # keep the bigger operand's block hot
     order = 1 if M > N else 0
     config = dict(VW=vw, NV=nv, MR=mr, PACK_A=pack_a, LDA=row + 16 * (pack_a == 1),
                   ORDER=order, UNROLL=2)
+    if gather:
+        config.update(GATHER=1, G_B=gather[0], G_T=gather[1])
     if transpose_a and not transpose_b:
         # (K is then an argument: a weight's gradient summed over a loop's steps in runs
         # of several lengths is one program, not one per length, each ~1.4 MB in PoCL)
@@ -96,6 +100,8 @@ class Matmul(_Shareable):
 
     batch > 1 is that many independent products, with element strides M*K, K*N and M*N
     between the operands; shared_a (shared_b) means one A (B) for the whole batch.
+    gather=(G_B, G_T) (CPU kernel, batch 1): op(A)'s rows are those of a batch-major
+    [G_B, G_T, L] array taken time-major, row r = element r % G_B of step r // G_B.
     The kernels and scratch buffers are made at the first enqueue(), and may be shared
     by identical Matmuls (share()). enqueue() orders each call after the previous one
     through them (event chaining), so one Matmul may serve any queue of its context, but
@@ -103,7 +109,7 @@ class Matmul(_Shareable):
     type (tests run the GPU kernel on CPU devices)."""
 
     def __init__(self, context, device, M, N, K, transpose_a=False, transpose_b=False,
-                 batch=1, *, shared_a=False, shared_b=False, kernel=None):
+                 batch=1, *, shared_a=False, shared_b=False, kernel=None, gather=None):
         for name, v in (("M", M), ("N", N), ("K", K), ("batch", batch)):
             if int(v) != v or v < 0:
                 raise ValueError(f"Matmul: {name} must be a non-negative integer, got {v!r}")
@@ -121,13 +127,17 @@ class Matmul(_Shareable):
             self.kind = "zero"
         elif kernel == "cpu" or (kernel is None and device.type & cl.device_type.CPU):
             self.kind = "cpu"
-            self.config = cpu_config(device, M, N, K, self.transpose_a, self.transpose_b)
+            self.config = cpu_config(device, M, N, K, self.transpose_a, self.transpose_b,
+                                     gather)
         else:
             self.kind = "gpu"
             self.config = gpu_config(device)
+        if gather and (self.kind == "gpu" or self.batch != 1):
+            raise ValueError("Matmul: gather is for the CPU kernel, one product")
+        self.gather = tuple(gather) if gather and self.kind == "cpu" else None
         # Everything the kernels and scratch sizes depend on.
         self.key = (context, device, self.kind, M, N, K, self.transpose_a,
-                    self.transpose_b, self.batch, self.shared_a, self.shared_b)
+                    self.transpose_b, self.batch, self.shared_a, self.shared_b, self.gather)
 
     @property
     def pack_layout(self):
