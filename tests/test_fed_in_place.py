@@ -54,6 +54,13 @@ def assert_same(got, want):
             np.testing.assert_allclose(g, w, rtol=2e-5, atol=1e-6)
 
 
+@pytest.fixture(autouse=True)
+def small_arrays_gathered(monkeypatch):
+    """(Arrays below GATHER_BYTES are transposed by the host: these are small.)"""
+    from tinygraph.runtime.opencl import lower_tensor_array
+    monkeypatch.setattr(lower_tensor_array, "GATHER_BYTES", 0)
+
+
 def cpu_device():
     from tinygraph.runtime.opencl.device import get_device_context
     if not get_device_context("opencl").is_cpu:

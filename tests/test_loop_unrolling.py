@@ -11,7 +11,7 @@ from tinygraph.framework.errors import InvalidArgumentError
 from tinygraph.runtime.opencl import lower_loop
 from tinygraph.runtime.opencl.executor import OpenCLPlan
 from tinygraph.runtime.opencl.lower_matmul import products
-from tinygraph.runtime.opencl.units import HostUnit, KernelUnit
+from tinygraph.runtime.opencl.units import HostUnit, KernelUnit, unit_slots
 
 
 def run(device, build, runs=1):
@@ -270,7 +270,7 @@ def test_the_blocks_weight_gradients_are_added_up_as_they_are_done(monkeypatch):
     assert_same(got, want, rtol=1e-4, atol=1e-5)
     span = {}   # a sum's slot -> (first unit using it, last)
     for i, unit in enumerate(plan.units):
-        for slot in plan._unit_slots(unit):
+        for slot in unit_slots(unit):
             if slot.root().shape == (I + H, H):
                 span[slot.root()] = (span.get(slot.root(), (i,))[0], i)
     live = max(sum(first <= i <= last for first, last in span.values())

@@ -5,8 +5,8 @@ holds a few hundred units instead of thousands."""
 import numpy as np
 
 import tinygraph as tf
-from tinygraph.runtime.opencl.rolling import RepeatUnit, expand, roll
-from tinygraph.runtime.opencl.units import HostUnit, KernelUnit, Slot
+from tinygraph.runtime.opencl.rolling import Window, dropped_set, expand, roll, still_right
+from tinygraph.runtime.opencl.units import HostUnit, KernelUnit, RepeatUnit, Slot
 from tinygraph.framework import dtypes
 
 
@@ -49,9 +49,7 @@ def _temp(shape=(4,)):
 
 
 def _rolled(units, pinned=()):
-    return roll(units, set(pinned), lambda u: [a for a in getattr(u, "args", ())
-                                               if isinstance(a, Slot)] +
-                list(getattr(u, "inputs", ())) + list(getattr(u, "outputs", ())))
+    return roll(units, set(pinned))
 
 
 def test_repeat_advances_offsets_and_keeps_the_first_steps_temporaries():
@@ -99,3 +97,60 @@ def test_arguments_that_do_not_advance_evenly_stop_the_run():
     assert _rolled(units) == units
     units = [_unit("a" if t % 3 else "b", states) for t in range(12)]   # b a a b a a ...
     assert len(_rolled(units)) == 1 and _rolled(units)[0].count == 4
+
+
+class _Builder:
+    """What rolling.Window needs of a plan builder."""
+
+    def __init__(self):
+        self.units, self.rolled_away, self.moved = [], dropped_set(), []
+
+    def units_moved(self, start):
+        self.moved.append(start)
+
+
+def _window_of_steps(n):
+    """n steps of [a product into a temporary, a cell reading it] planned through a
+    Window: the builder, and each step's temporary."""
+    b, states, temps = _Builder(), _temp((n + 1, 4)), []
+    window = Window(b)
+    for t in range(n):
+        temps.append(_temp())
+        b.units += [_unit("product", temps[-1], states, np.int32(4 * t)),
+                    _unit("cell", states, temps[-1], np.int64(4 * t + 4))]
+        window.step_done()
+    return b, temps
+
+
+def test_window_rolls_while_planning_and_the_plan_is_checked_after():
+    b, temps = _window_of_steps(3 * Window.STEPS)
+    # rolled every STEPS steps but for each window's last step: a few units at any time
+    assert len(b.units) < 12 and b.moved
+    assert [u.name for u in expand(b.units)] == ["product", "cell"] * 3 * Window.STEPS
+    assert temps[5] in b.rolled_away and temps[0] not in b.rolled_away
+    assert still_right(b.units, set(), b.rolled_away)
+    # read after its step by a unit planned later: a dropped temporary, or one a repeat
+    # keeps as its own; or read by the host
+    for late in (temps[5], temps[0]):
+        assert not still_right(b.units + [HostUnit(None, [late], [_temp()])], set(),
+                               b.rolled_away)
+    assert not still_right(b.units, {temps[0]}, b.rolled_away)
+
+
+def test_a_plan_rolled_wrongly_is_planned_again_unrolled(monkeypatch):
+    """A plan still_right() rejects is made again with loops rolled only at the end."""
+    from tinygraph.runtime.opencl import executor, plan as plan_module
+    flags = []
+    original = plan_module.PlanBuilder.__init__
+
+    def recorded(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        flags.append(self.roll_loops)
+    monkeypatch.setattr(plan_module.PlanBuilder, "__init__", recorded)
+    monkeypatch.setattr(executor, "still_right", lambda *args: False)
+    first, again, plan = long_rnn("opencl", T=150)
+    want_first, want_again, _ = long_rnn("numpy", T=150)
+    for got, want in zip(first + again, want_first + want_again):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6)
+    assert flags[-2:] == [True, False]
+    assert len(plan.rolled) < len(plan.units) / 5   # (rolled at the end instead)

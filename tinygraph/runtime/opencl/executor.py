@@ -5,6 +5,7 @@ import ctypes
 import functools
 import operator
 import re
+import struct
 
 import numpy as np
 import pyopencl as cl
@@ -16,8 +17,8 @@ from ..state import RunContext, VariableReads
 from .device import kernel_source
 from .lower_matmul import MatmulUnit, cpu_product_flops
 from .plan import PlanBuilder
-from .rolling import RepeatUnit, expand, roll
-from .units import CallUnit, KernelUnit, PerRun, Slot
+from .rolling import expand, roll, still_right
+from .units import CallUnit, KernelUnit, PerRun, RepeatUnit, Slot, unit_slots
 
 
 _NO_ERROR = np.zeros(2, np.int32)   # module-level: outlives every non-blocking upload
@@ -68,10 +69,11 @@ def _setter(kernel, value):
 
 
 def _as_bytes(kernel, dtype):
-    """How an integer becomes what _setter's setter of a `dtype` scalar takes."""
+    """How an integer becomes what _setter's setter of a `dtype` scalar takes (a
+    struct's pack: ~0.1 us, and a run of a long loop makes thousands)."""
     if hasattr(kernel, "_set_arg_buf"):
-        return functools.partial(int.to_bytes, length=dtype.itemsize, byteorder="little",
-                                 signed=dtype.kind == "i")
+        code = {1: "b", 2: "h", 4: "i", 8: "q"}[dtype.itemsize]
+        return struct.Struct("<" + (code if dtype.kind == "i" else code.upper())).pack
     return dtype.type
 
 
@@ -165,6 +167,15 @@ class _FreeBuffers:
         return buffer
 
 
+def _pinned(plan):
+    """Slot roots the host reads or writes: feeds, fetched values, error flags (of a
+    plan or its builder)."""
+    pinned = {s.root() for s in plan.fetch_sources if isinstance(s, Slot)}
+    pinned |= {s.root() for s in plan.feed_slots}
+    pinned |= {f.slot for f in plan.error_flags}
+    return pinned | {s.root() for f in plan.error_flags for s in f.keep}
+
+
 class OpenCLPlan:
     def __init__(self, device, graph, fetches, feeds, feed_shapes, state, hints=None,
                  program=None, limits=None):
@@ -173,6 +184,9 @@ class OpenCLPlan:
             bool(device.device.host_unified_memory)
         b = PlanBuilder(device, graph, fetches, feeds, feed_shapes, state, hints, program,
                         limits)
+        if not still_right(b.units, _pinned(b), b.rolled_away):   # (rare: see Window)
+            b = PlanBuilder(device, graph, fetches, feeds, feed_shapes, state, hints,
+                            program, limits, roll_loops=False)
         self.device = plan_device(device, b.units)
         self.trip_limits = list(b.trip_limits)
         self.feeds = b.feeds
@@ -184,7 +198,8 @@ class OpenCLPlan:
         self.var_final = {name: s for name, s in b.var_current.items() if s.kind == "varwrite"}
         self.error_flags = b.error_flags
         self.lent = self._lent_feeds(b.units) if self.zero_copy else {}
-        self.rolled = roll(b.units, self._pinned(), self._unit_slots)   # (b.units go with b)
+        self._lent_places = {}   # lent root -> (address, bytes) its buffer covers
+        self.rolled = roll(b.units, _pinned(self))   # (b.units go with b)
         self.buffers = self._plan_buffers()
         self._buffer_ids = None   # ids of self.buffers' values (see _commit)
         self._build_kernels()
@@ -209,7 +224,7 @@ class OpenCLPlan:
         aligned address below the array this run}."""
         readers = {s.root(): [] for s in self.feed_slots if s.root().kind == "feed"}
         for u in units:
-            for s in self._unit_slots(u):
+            for s in unit_slots(u):
                 if s.root() in readers:
                     readers[s.root()].append(u)
         fetched = {s.root() for s in self.fetch_sources if isinstance(s, Slot)}
@@ -222,32 +237,17 @@ class OpenCLPlan:
                     lambda base, r, host: np.int32(base + lent[r]), int(u.args[2]), r))
         return lent
 
-    def _pinned(self):
-        """Slot roots the host reads or writes: feeds, fetched values, error flags."""
-        pinned = {s.root() for s in self.fetch_sources if isinstance(s, Slot)}
-        pinned |= {s.root() for s in self.feed_slots}
-        pinned |= {f.slot for f in self.error_flags}
-        return pinned | {s.root() for f in self.error_flags for s in f.keep}
-
     def _slot_groups(self):
         """The slots of each launch in order; a repeat's buffers that are not its own
         temporaries are live from its first launch to its last."""
         for unit in self.rolled:
             if not isinstance(unit, RepeatUnit):
-                yield self._unit_slots(unit)
+                yield unit_slots(unit)
                 continue
-            groups = [self._unit_slots(u) for u in unit.body]
+            groups = [unit_slots(u) for u in unit.body]
             outer = [s for g in groups for s in g if s.root() not in unit.local]
             groups[0], groups[-1] = outer + groups[0], groups[-1] + outer
             yield from groups
-
-    def _unit_slots(self, unit):
-        if isinstance(unit, KernelUnit):
-            return [a for a in unit.args if isinstance(a, Slot)]
-        if isinstance(unit, CallUnit):
-            return list(unit.slots)
-        slots = [s for s in unit.inputs if isinstance(s, Slot)] + list(unit.outputs)
-        return slots + [new for _, _, new in unit.variables]
 
     def _plan_buffers(self):
         """One buffer per slot root; temporaries whose lifetimes do not overlap share one.
@@ -260,7 +260,7 @@ class OpenCLPlan:
                 last_use[s.root()] = i
         fetched = {s.root() for s in self.fetch_sources if isinstance(s, Slot)}
         fed = {s.root() for s in self.feed_slots}
-        pinned = self._pinned()
+        pinned = _pinned(self)
         self.host_arrays = {}   # slot root -> the host array behind its zero-copy buffer
         buffers, free = {}, _FreeBuffers()
 
@@ -420,7 +420,7 @@ class OpenCLPlan:
             if slot.root() in self.lent:
                 value = np.ascontiguousarray(value, slot.dtype.as_numpy_dtype)
                 keep_alive.append(value)
-                self.buffers[slot.root()], self.lent[slot.root()] = self._lend(value)
+                self._lend(slot.root(), value)
                 continue
             if slot in self.feed_perms:   # (fed in the layout its one reader wants)
                 value = np.asarray(value).transpose(self.feed_perms[slot])
@@ -436,7 +436,8 @@ class OpenCLPlan:
                 cl.enqueue_copy(queue, self.buffers[slot.root()], value, is_blocking=False)
         host = RunContext(state)   # random streams for host-run ops, committed on success
         for kernel, index, arg in self.per_run_args:
-            kernel.set_arg(index, arg.fn(host))
+            value = arg.fn(host)
+            _setter(kernel, value)(index, _scalar(value))
         for flag in self.error_flags:
             cl.enqueue_copy(queue, self.buffers[flag.slot], _NO_ERROR, is_blocking=False)
         invalid = set()   # variable buffers a host op left unset (it read an uninitialised one)
@@ -494,14 +495,21 @@ class OpenCLPlan:
                     setter(index, convert(start + j * delta))
                 enqueue(queue, kernel, global_size, local_size)
 
-    def _lend(self, array):
-        """A buffer over the array's memory, from the aligned address at or below it (PoCL
-        copies what starts unaligned), and how many elements into it the array starts."""
+    def _lend(self, root, array):
+        """Binds root to a buffer over the array's memory, from the aligned address at or
+        below it (PoCL copies what starts unaligned); lent[root] is how many elements
+        into it the array starts. The last run's buffer serves an array at the same
+        address (the same array, or the next batch where the last one was): PoCL takes
+        ~30 us to bind a new one."""
         align = max(self.device.device.mem_base_addr_align // 8, array.itemsize)
         shift = array.ctypes.data % align
-        memory = (ctypes.c_char * (shift + array.nbytes)).from_address(array.ctypes.data - shift)
-        return cl.Buffer(self.device.context, _LENT_FLAGS, hostbuf=memory), \
-            shift // array.itemsize
+        place = (array.ctypes.data, array.nbytes)
+        if self._lent_places.get(root) != place:
+            memory = (ctypes.c_char * (shift + array.nbytes)).from_address(
+                array.ctypes.data - shift)
+            self.buffers[root] = cl.Buffer(self.device.context, _LENT_FLAGS, hostbuf=memory)
+            self._lent_places[root] = place
+        self.lent[root] = shift // array.itemsize
 
     def _buffer(self, root, state):
         if root.kind == "var":

@@ -27,6 +27,7 @@ from .lower_nn import ColumnSums, column_sums_over_steps
 from .lower_tensor_array import PlanGrads, PlanRecord, as_grads, sum_terms
 from .units import Deferred, Slot
 from .lowerings import planned_rule
+from .rolling import Window
 from .trip_counts import from_feeds, needed_limits
 
 # Body ops times iterations a loop may unroll into (its gradient: three times as many).
@@ -154,6 +155,7 @@ def _while(b, op):
 
     def run(rows):
         values, iterations, biggest = outer[:n], [], 1
+        window = Window(b) if b.roll_loops else None
         for rows.k in range(trips):
             known = [(t,) + k for t, k in zip(feeds, values + outer[n:])]
             b.lower_ops(steps, known)
@@ -170,6 +172,8 @@ def _while(b, op):
             iterations.append(_Iteration(known[:n], [(t,) + k for t, k in zip(
                 a["recorded"], out[n:])], computed))
             values = out[:n]
+            if window:
+                window.step_done()
         for t, k in zip(op.outputs, values):
             _set(b, t, k)
         record = PlanRecord(iterations, [k[0] for k in values])
@@ -228,6 +232,7 @@ def _while_grad(b, op):
         nonlocal g_vars
         g_caps = [[] for _ in caps]
         sums = [[] for _ in caps]   # the sum of the blocks of steps done (one or none)
+        window = Window(b) if b.roll_loops else None
         for rows.k, it in reversed(list(enumerate(iterations if fetches else []))):
             ys = [g if g is not None else _zeros(t, k[1])
                   for g, (t, k) in zip(g_vars, like[:len(vars_)])]
@@ -235,6 +240,8 @@ def _while_grad(b, op):
                 [(t,) + k for t, k in zip(fa["captured"], captured)] + \
                 [(t,) + k for t, k in zip(grad.grad_ys, ys)]
             b.lower_ops(steps, known)
+            if window:
+                window.step_done()
             out = iter([b.known(t, op)[1:] for t in fetches])
             grads = [next(out) if p else None for p in present]
             g_vars = grads[:len(vars_)]

@@ -364,6 +364,16 @@ def _hoisted(b, part, B, col, width, N):
     return StridedView(product, (step_rows, N), whole.dtype, (row - start) * N, [N, 1])
 
 
+def packs_moved(b, start):
+    """The units from index start on were rolled up (rolling.Window): a packed B of
+    theirs is found again by its unit (else packed again by its next reader)."""
+    packs = b.__dict__.get("_packed_b", {})
+    where = {id(u): i for i, u in enumerate(b.units[start:], start)}
+    for key, (packed, index, unit) in list(packs.items()):
+        if index >= start:
+            packs[key] = packed, where.get(id(unit), -1), unit
+
+
 def products(units):
     """The Matmuls that a plan's units multiply with, one per product (for tests and
     tools that look at a plan)."""

@@ -9,12 +9,13 @@ from ...compiler.shapes import SHAPE_ONLY, ShapePass
 from ...framework.operation import Operation
 from ...framework.registry import get_op_def
 from ...ops.variables import variable_name
-from . import lowerings
+from . import lower_matmul, lowerings
 # (each fills the rule tables of lowerings.py as it is imported)
 from . import lower_addn, lower_array, lower_loop, lower_nn  # noqa: E402,F401
 from . import lower_random, lower_tensor_array, lower_train  # noqa: E402,F401
 from .copies import ConcatView, StridedView, Transposed
 from .lower_tensor_array import is_planned, to_host
+from .rolling import dropped_set
 from .units import Deferred, ErrorFlag, HostUnit, KernelUnit, Slot, VarRef
 
 
@@ -33,8 +34,11 @@ class PlanBuilder:
     (lower_loop.py's block of loop steps)."""
 
     def __init__(self, device, graph, fetches, feeds, feed_shapes, state, hints=None,
-                 program=None, limits=None):
+                 program=None, limits=None, roll_loops=True):
         self.device = device
+        # Whether unrolled loops roll their launches up as they are planned, and the
+        # temporaries of the steps rolled away (see rolling.Window).
+        self.roll_loops, self.rolled_away = roll_loops, dropped_set()
         self.fetches = fetches
         self.feeds = list(feeds)
         fed = set(self.feeds)
@@ -170,6 +174,11 @@ class PlanBuilder:
         if not isinstance(source, Deferred) or isinstance(source, Transposed):
             source = self.value_of(t, consumer)
         return t, source, self.info.shapes.get(t), self.info.values.get(t)
+
+    def units_moved(self, start):
+        """The units from index start on were rolled up: what knows a unit by its index
+        looks it up again."""
+        lower_matmul.packs_moved(self, start)
 
     def snapshot(self):
         return (len(self.units), len(self.error_flags), dict(self.var_current),
@@ -453,7 +462,6 @@ class PlanBuilder:
         unit = HostUnit(op, inputs, outputs)
         # Variables the op may write get a fresh buffer each (writes are out of place, so
         # a failed run leaves the session's buffers untouched).
-        unit.variables = []
         for ref in (s for s in inputs if isinstance(s, VarRef)):
             new = Slot(self._var_shape(ref.name), self._var_dtype(op, ref.name), "varwrite")
             new.var_name = ref.name

@@ -5,44 +5,22 @@ blocks of steps) advancing by a fixed step each time.
 
 The loop planner (lower_loop.py) still lowers every step, so what each step computes
 is decided as before; rolling keeps a plan from holding, binding and planning buffers
-for thousands of nearly identical launches (benchmarks' workload 5: 8,315 launches in
-469 units, 1.7 MB less at the peak). A repetition rolls only when running the first step's
+for thousands of nearly identical launches. A loop rolls its launches up while it is
+planned (Window), so they never pile up; the executor rolls the complete plan again
+(what repeats across windows, or outside loops: a static_rnn's layers rarely do).
+Benchmarks' workload 5 (a 2,000-step RNN with its gradient): 8,388 launches in 621
+units; its peak 4 MB lower. A repetition rolls only when running the first step's
 launches again is exactly the unrolled sequence: every kernel, range and option equal,
 every buffer the same, except temporaries that one step writes and reads and nothing
 else touches (a step's matmul product), which the repeat keeps in the first step's."""
-import copy
+import weakref
 
 import numpy as np
 
-from .units import KernelUnit, PerRun, Slot
+from .units import KernelUnit, PerRun, RepeatUnit, Slot, unit_slots
 
 MIN_COUNT = 4      # (fewer repetitions are not worth a unit of their own)
 MAX_PERIOD = 16    # launches per repeated step: an unrolled LSTM layer's has ~6
-
-
-class RepeatUnit:
-    """body (the first step's KernelUnits) run `count` times; at the j-th time, argument
-    `index` of body[k] is its value + j * delta for each (index, delta) in steps[k].
-    local: the slot roots the first step uses alone (temporaries of one step)."""
-    __slots__ = ("body", "count", "steps", "local", "bound")
-
-    def __init__(self, body, count, steps, local):
-        self.body, self.count, self.steps, self.local = body, count, steps, local
-        self.bound = None   # set by the executor: each launch's kernel and what it sets
-
-    def launches(self):
-        """The launches it stands for, as KernelUnits with each time's arguments."""
-        for j in range(self.count):
-            for unit, steps in zip(self.body, self.steps):
-                if not steps:
-                    yield unit
-                    continue
-                args = list(unit.args)
-                for index, delta in steps:
-                    args[index] = type(args[index])(args[index] + j * delta)
-                launch = copy.copy(unit)
-                launch.args = args
-                yield launch
 
 
 def expand(units):
@@ -54,13 +32,13 @@ def expand(units):
             yield unit
 
 
-def roll(units, pinned, slots_of):
+def roll(units, pinned, dropped=None):
     """units with each run of at least MIN_COUNT repetitions as a RepeatUnit. pinned: slot
-    roots read or written outside the units (feeds, fetches, error flags), never local;
-    slots_of(unit): the slots a unit of any kind reads or writes."""
+    roots read or written outside the units (feeds, fetches, error flags), never local.
+    dropped: a set that gets the temporaries of the repetitions after each first."""
     first, last = {}, {}
     for i, unit in enumerate(units):
-        for s in slots_of(unit):
+        for s in unit_slots(unit):
             first.setdefault(s.root(), i)
             last[s.root()] = i
     uses = _Uses(first, last, pinned)
@@ -70,12 +48,60 @@ def roll(units, pinned, slots_of):
             repeat = _repeat(units, i, period, uses)
             if repeat is not None:
                 rolled.append(repeat)
+                if dropped is not None:   # (the later steps' own temporaries)
+                    kept = {s.root() for u in repeat.body for s in unit_slots(u)}
+                    dropped.update(s.root() for u in units[i + period:i + repeat.count * period]
+                                   for s in unit_slots(u) if s.root() not in kept)
                 i += repeat.count * period
                 break
         else:
             rolled.append(units[i])
             i += 1
     return rolled
+
+
+class Window:
+    """Rolls a loop's launches while the loop is planned (lower_loop.py), every STEPS
+    steps, so that a long loop's plan never holds them all. A step's temporaries may be
+    read after the window by what is planned later (rarely: a loop rolled so is checked
+    by still_right() once the plan is complete); the window's last step is left for
+    the next one, as the step after it may read its values."""
+    STEPS = 64
+
+    def __init__(self, b):
+        self.b, self.start, self.ends = b, len(b.units), []
+
+    def step_done(self):
+        b = self.b
+        self.ends.append(len(b.units))
+        if len(self.ends) < self.STEPS:
+            return
+        cut = self.ends[-2]
+        before = b.units[self.start:cut]
+        rolled = roll(before, set(), b.rolled_away)
+        if len(rolled) < len(before):
+            b.units[self.start:cut] = rolled
+            b.units_moved(self.start)
+        self.start += len(rolled)
+        self.ends = [len(b.units)]
+
+
+def still_right(units, pinned, dropped):
+    """Whether units rolled as they were planned (Window) run as unrolled: no unit reads
+    a temporary a repeat dropped, nor one a repeat keeps as its own outside it, and the
+    host reads neither."""
+    owner = {r: i for i, u in enumerate(units) if isinstance(u, RepeatUnit) for r in u.local}
+    for i, unit in enumerate(units):
+        for s in unit_slots(unit):
+            r = s.root()
+            if r in dropped or owner.get(r, i) != i:
+                return False
+    return not any(r in dropped or r in owner for r in pinned)
+
+
+def dropped_set():
+    """A set of slot roots that does not keep them alive (those of rolled-away steps)."""
+    return weakref.WeakSet()
 
 
 class _Uses:

@@ -1,4 +1,5 @@
 """The pieces of an OpenCL plan: logical buffers (slots) and the units that run."""
+import copy
 import math
 
 import numpy as np
@@ -7,7 +8,7 @@ import numpy as np
 class Slot:
     """A logical device buffer: one tensor's value (or a view of another slot's)."""
     # (slots: an unrolled 2,000-step loop plans thousands; value: a constant's)
-    __slots__ = ("shape", "dtype", "kind", "alias_of", "var_name", "value")
+    __slots__ = ("shape", "dtype", "kind", "alias_of", "var_name", "value", "__weakref__")
 
     def __init__(self, shape, dtype, kind="temp"):
         self.shape, self.dtype, self.kind = tuple(shape), dtype, kind
@@ -56,12 +57,39 @@ class KernelUnit:
         self.rebind, self.rebind_vars = (), ()
 
 
+class RepeatUnit:
+    """body (the first step's KernelUnits) run `count` times; at the j-th time, argument
+    `index` of body[k] is its value + j * delta for each (index, delta) in steps[k].
+    local: the slot roots the first step uses alone (temporaries of one step). Made by
+    rolling.py from an unrolled loop's launches."""
+    __slots__ = ("body", "count", "steps", "local", "bound")
+
+    def __init__(self, body, count, steps, local):
+        self.body, self.count, self.steps, self.local = body, count, steps, local
+        self.bound = None   # set by the executor: each launch's kernel and what it sets
+
+    def launches(self):
+        """The launches it stands for, as KernelUnits with each time's arguments."""
+        for j in range(self.count):
+            for unit, steps in zip(self.body, self.steps):
+                if not steps:
+                    yield unit
+                    continue
+                args = list(unit.args)
+                for index, delta in steps:
+                    args[index] = type(args[index])(args[index] + j * delta)
+                launch = copy.copy(unit)
+                launch.args = args
+                yield launch
+
+
 class HostUnit:
     """An op run by its numpy declaration on the host (the fallback for ops that have no
     OpenCL lowering yet): reads its inputs back, computes, uploads its outputs."""
 
     def __init__(self, op, inputs, outputs):
         self.op, self.inputs, self.outputs = op, inputs, outputs
+        self.variables = []   # (name, slot before, slot after) of those it writes
 
 
 class HostFunction(HostUnit):
@@ -71,7 +99,6 @@ class HostFunction(HostUnit):
     def __init__(self, fn, inputs, outputs):
         super().__init__(None, inputs, outputs)
         self.fn = fn
-        self.variables = []
 
 
 class CallUnit:
@@ -80,6 +107,18 @@ class CallUnit:
 
     def __init__(self, runner, slots, offsets=()):
         self.runner, self.slots, self.offsets = runner, slots, tuple(offsets)
+
+
+def unit_slots(unit):
+    """The slots a unit of any kind reads or writes."""
+    if isinstance(unit, RepeatUnit):
+        return [s for u in unit.body for s in unit_slots(u)]
+    if isinstance(unit, KernelUnit):
+        return [a for a in unit.args if isinstance(a, Slot)]
+    if isinstance(unit, CallUnit):
+        return list(unit.slots)
+    slots = [s for s in unit.inputs if isinstance(s, Slot)] + list(unit.outputs)
+    return slots + [new for _, _, new in unit.variables]
 
 
 class VarRef:
