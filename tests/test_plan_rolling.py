@@ -38,6 +38,9 @@ def test_long_loop_rolled_and_equal_to_numpy():
     assert len(launches) > 4 * 300
     assert len(plan.rolled) < len(launches) / 10
     assert sum(r.count * len(r.body) for r in repeats) > 0.9 * len(launches)
+    # repeats of one step (a window of the loop each) share their kernels
+    kernels = {id(u.kernel) for r in repeats for u in r.body}
+    assert len(kernels) < sum(len(r.body) for r in repeats) / 2
 
 
 def _unit(name, *args):

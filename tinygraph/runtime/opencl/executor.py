@@ -305,10 +305,10 @@ class OpenCLPlan:
             sources = list(dict.fromkeys(u.source for u in group))
             text = self.program_sources[options] = program_source(sources)
             programs[options] = self.device.program(text, options)
-        self._scalars = {}
+        self._scalars, shared = {}, {}
         for r in self.rolled:
             if isinstance(r, RepeatUnit):
-                self._bind_repeat(r, programs)
+                self._bind_repeat(r, programs, shared)
         self.per_run_args = []   # (kernel, index, PerRun) recomputed every run
         # Units of one function share cl.Kernels (an unrolled loop has thousands of
         # launches of a few functions): creating one costs pyopencl ~0.1 ms, a set_arg
@@ -363,17 +363,24 @@ class OpenCLPlan:
                 previous = u.values
         self._reset_kernels()
 
-    def _bind_repeat(self, repeat, programs):
-        """Each launch of a repeat has a kernel of its own, bound once but for the
-        integers that advance each time (set as bytes: see _setter) and variables'
-        buffers (set at each run, before the first time)."""
+    def _bind_repeat(self, repeat, programs, kernels):
+        """A repeat's launches have kernels of their own, bound once but for the integers
+        that advance each time (set as bytes: see _setter) and variables' buffers (set
+        at each run, before the first time); launches whose other arguments are the
+        same share one (a long loop's repeats: one per window of steps). kernels: those
+        made so far, by function and fixed arguments."""
         repeat.bound = []
         for u, steps in zip(repeat.body, repeat.steps):
-            u.kernel = cl.Kernel(programs[tuple(u.options)], u.name)
             values = [self._arg_value(a) for a in u.args]
-            for index, value in enumerate(values):
-                if not isinstance(value, Slot):
-                    u.kernel.set_arg(index, value)
+            advancing = {i for i, _ in steps}
+            key = (tuple(u.options), u.name) + tuple(
+                None if i in advancing else id(v) for i, v in enumerate(values))
+            u.kernel = kernels.get(key)
+            if u.kernel is None:
+                u.kernel = kernels[key] = cl.Kernel(programs[tuple(u.options)], u.name)
+                for index, value in enumerate(values):
+                    if not isinstance(value, Slot):
+                        u.kernel.set_arg(index, value)
             u.rebind_vars = tuple((i, v) for i, v in enumerate(values) if isinstance(v, Slot))
             advancing = tuple((_setter(u.kernel, u.args[i]), i, int(u.args[i]), delta,
                                _as_bytes(u.kernel, u.args[i].dtype)) for i, delta in steps)
