@@ -142,6 +142,8 @@ class StridedView(Deferred):
     """A piece of a slot (a split's output, a TensorArray's element): copied out when
     first read, but a concat or stack copies it from where it is, and a piece nothing
     reads is never copied."""
+    # (slots: an unrolled loop plans one per step and array, thousands)
+    __slots__ = ("src", "shape", "dtype", "base", "strides", "copy", "hoistable")
 
     def __init__(self, src, shape, dtype, base, strides):
         self.src, self.shape, self.dtype = src, tuple(shape), dtype

@@ -64,6 +64,7 @@ class Rows:
 class _Iteration:
     """One forward step: its inputs, what it recorded (stateful ops' outputs) and every
     tensor its body computed, each as (tensor, source, shape, host value)."""
+    __slots__ = ("inputs", "recorded_known", "computed")   # (one per step)
 
     def __init__(self, inputs, recorded, computed):
         self.inputs, self.recorded_known, self.computed = inputs, recorded, computed

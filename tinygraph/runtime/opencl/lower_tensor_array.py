@@ -28,6 +28,7 @@ class FlowElements:
     _Row). The flows of an array's successive writes share one store, each seeing the
     entries up to its own version: a loop writing T elements would otherwise keep T
     copies of up to T entries."""
+    __slots__ = ("store", "version")   # (one per write: thousands in a long loop)
 
     def __init__(self, items=(), store=None, version=0):
         self.store = store or _Store({i: (0, e) for i, e in dict(items).items()})
@@ -55,6 +56,7 @@ class FlowElements:
 class PlanArray:
     """A flow's value while planning: its elements (FlowElements), the size and the
     element shape so far."""
+    __slots__ = ("info", "size", "shape", "elements", "block")   # (as FlowElements)
 
     def __init__(self, info, size, shape, elements, block=None):
         self.info, self.size, self.shape, self.elements = info, size, shape, elements
@@ -95,6 +97,7 @@ class _Row(StridedView):
     see lower_matmul.py)."""
 
     hoistable = True
+    __slots__ = ("slot", "k")
 
     def __init__(self, slot, k):
         shape = slot.shape[1:]
@@ -109,6 +112,7 @@ class GatheredRow(StridedView):
     any other reader copies its row out."""
 
     hoistable = True
+    __slots__ = ("k", "size", "gather")
 
     def __init__(self, fed, k):
         batch, steps, *rest = fed.shape

@@ -31,6 +31,7 @@ class Deferred:
     """A value planned but not computed unless something reads it: the plan's value_of
     materialises it (once) at its first reader, so an output nobody uses (a split's
     unused piece) costs no launch."""
+    __slots__ = ()   # (subclasses made per loop step declare theirs: see StridedView)
 
     def materialise(self, builder):
         raise NotImplementedError
