@@ -57,6 +57,7 @@ class ShapePass:
 
     def __init__(self, steps, feeds, feed_shapes, variable_shapes, hints=None, given=None):
         self.shapes, self.values = {}, {}
+        self._tuples = {}   # shape -> the one tuple of it (see visit)
         # Values the caller computed (a loop's trip-count limits, from the feeds' values):
         # their ops are folded to them.
         self.given = dict(given or {})
@@ -120,7 +121,9 @@ class ShapePass:
                 return
         for t, (shape, _) in zip(op.outputs, specs):
             shape = TensorShape(shape)
-            self.shapes[t] = shape.as_tuple_or_none() if shape.is_fully_defined() else None
+            shape = shape.as_tuple_or_none() if shape.is_fully_defined() else None
+            # (one tuple per shape: an unrolled loop's records keep each step's shapes)
+            self.shapes[t] = self._tuples.setdefault(shape, shape)
             self.values.pop(t, None)
 
     def _set(self, t, value):

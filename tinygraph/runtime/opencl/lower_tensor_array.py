@@ -119,7 +119,7 @@ class GatheredRow(StridedView):
         width = int(np.prod(rest))
         super().__init__(fed, [batch] + rest, fed.dtype, k * width,
                          [steps * width] + _strides(rest))
-        self.k, self.size, self.gather = k, batch * width, (batch, steps)
+        self.k, self.size, self.gather = k, batch * width, fed.shape[:2]
 
 
 # A smaller fed array is transposed by the host as it copies it in: that costs less than
