@@ -107,12 +107,14 @@ def _unrolled(b, steps, fetches, run, trips, chunk=None):
     b.loop_results.update(fetches)
     b.iteration = Rows(steps, trips, chunk or max(trips, 1))
     try:
-        return run(b.iteration)
+        result = run(b.iteration)
     except _Abort:
         b.restore(snapshot)
         return False
     finally:
         b.iteration = outer
+    b.unrolled_loops += 1
+    return result
 
 
 def _set(b, t, known):

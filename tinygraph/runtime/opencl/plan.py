@@ -37,8 +37,8 @@ class PlanBuilder:
                  program=None, limits=None, roll_loops=True):
         self.device = device
         # Whether unrolled loops roll their launches up as they are planned, and the
-        # temporaries of the steps rolled away (see rolling.Window).
-        self.roll_loops, self.rolled_away = roll_loops, dropped_set()
+        # temporaries of the steps rolled away (see rolling.Window); how many it unrolled.
+        self.roll_loops, self.rolled_away, self.unrolled_loops = roll_loops, dropped_set(), 0
         self.fetches = fetches
         self.feeds = list(feeds)
         fed = set(self.feeds)

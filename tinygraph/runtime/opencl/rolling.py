@@ -42,10 +42,18 @@ def roll(units, pinned, dropped=None):
             first.setdefault(s.root(), i)
             last[s.root()] = i
     uses = _Uses(first, last, pinned)
+    # Each unit's kind of launch as a number, so that the periods worth trying at i
+    # (those at which the same kind of launch comes again) are found at once.
+    kinds = {}
+    kind = [kinds.setdefault(_launch_key(u), len(kinds)) if isinstance(u, KernelUnit) else -1
+            for u in units]
     rolled, i = [], 0
     while i < len(units):
         for period in range(1, MAX_PERIOD + 1):
-            repeat = _repeat(units, i, period, uses)
+            if i + MIN_COUNT * period > len(units) or kind[i] < 0:
+                repeat = None
+                break
+            repeat = _repeat(units, i, period, uses) if kind[i + period] == kind[i] else None
             if repeat is not None:
                 rolled.append(repeat)
                 if dropped is not None:   # (the later steps' own temporaries)
@@ -54,7 +62,7 @@ def roll(units, pinned, dropped=None):
                                    for s in unit_slots(u) if s.root() not in kept)
                 i += repeat.count * period
                 break
-        else:
+        if repeat is None:
             rolled.append(units[i])
             i += 1
     return rolled
@@ -114,6 +122,11 @@ class _Uses:
             start <= self.first[root] and self.last[root] < end
 
 
+def _launch_key(u):
+    return (type(u), u.name, u.source, tuple(u.options), u.global_size, u.local_size,
+            len(u.args))
+
+
 def _same_launch(u, v):
     return type(u) is type(v) and u.name == v.name and u.source == v.source and \
         u.options == v.options and u.global_size == v.global_size and \
@@ -122,9 +135,6 @@ def _same_launch(u, v):
 
 def _repeat(units, i, period, uses):
     """The RepeatUnit of units[i:] repeating every `period` launches, or None."""
-    if len(units) < i + MIN_COUNT * period or not isinstance(units[i], KernelUnit) or \
-            not _same_launch(units[i], units[i + period]):
-        return None   # (the cheap test first: most periods fail it)
     body = units[i:i + period]
     # What each argument does from one time to the next, from the first two times:
     # ("same",), ("step", delta) for an integer, ("local",) for a one-step temporary.
