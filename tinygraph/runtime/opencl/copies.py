@@ -182,6 +182,7 @@ def _copy_parts(b, parts, out_shape, dtype, axis, stacked, into=None):
 class ConcatView(Deferred):
     """A concat's value before it is copied together: a matmul reading it multiplies
     each part on its own (lower_matmul.py), and only other readers copy it."""
+    __slots__ = ("parts", "shape", "dtype", "axis", "copy")   # (one per loop step)
 
     def __init__(self, parts, shape, dtype, axis):
         self.parts, self.shape, self.dtype, self.axis = parts, tuple(shape), dtype, axis

@@ -149,6 +149,7 @@ class _PendingRow:
     PlanBuilder.row_of): the step reading it computes it in its own kernel. Anything
     else reading it (a sum of terms, a stack, the host) gets the whole value computed
     once, and its row k."""
+    __slots__ = ("whole", "k", "shape")   # (one per loop step)
 
     def __init__(self, whole, k):
         self.whole, self.k = whole, k   # whole: [t, its shape, its slot once computed]
