@@ -6,10 +6,10 @@ blocks of steps) advancing by a fixed step each time.
 The loop planner (lower_loop.py) still lowers every step, so what each step computes
 is decided as before; rolling keeps a plan from holding, binding and planning buffers
 for thousands of nearly identical launches. A loop rolls its launches up while it is
-planned (Window), so they never pile up; the executor rolls the complete plan again
-(what repeats across windows, or outside loops: a static_rnn's layers rarely do).
-Benchmarks' workload 5 (a 2,000-step RNN with its gradient): 8,388 launches in 621
-units; its peak 4 MB lower. A repetition rolls only when running the first step's
+planned (Window), so they never pile up; the executor rolls a plan that unrolled a
+loop once more when it is complete (loops shorter than a window). Benchmarks' workload
+5 (a 2,000-step RNN with its gradient): 8,388 launches in 621 units; its peak about
+3 MB lower. A repetition rolls only when running the first step's
 launches again is exactly the unrolled sequence: every kernel, range and option equal,
 every buffer the same, except temporaries that one step writes and reads and nothing
 else touches (a step's matmul product), which the repeat keeps in the first step's."""
