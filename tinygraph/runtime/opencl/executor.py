@@ -1,8 +1,6 @@
 """Running an OpenCL plan: buffers planned once, kernels bound once, each run enqueued
 whole; only the fetched values are read back, once, at the end."""
 import bisect
-import ctypes
-import functools
 import operator
 import re
 import struct
@@ -15,7 +13,8 @@ from ...framework.registry import VariableRef, get_op_def
 from ...ops.subgraphs import unbox
 from ..state import RunContext, VariableReads
 from .device import kernel_source
-from .lower_matmul import MatmulUnit, cpu_product_flops
+from .lending import LentFeeds
+from .lower_matmul import cpu_product_flops
 from .plan import PlanBuilder
 from .rolling import expand, roll, still_right
 from .units import CallUnit, KernelUnit, PerRun, RepeatUnit, Slot, unit_slots
@@ -114,7 +113,6 @@ class OpenCLState:
 
 
 _HOST_FLAGS = cl.mem_flags.READ_WRITE | cl.mem_flags.USE_HOST_PTR
-_LENT_FLAGS = cl.mem_flags.READ_ONLY | cl.mem_flags.USE_HOST_PTR
 
 
 def _aligned_empty(shape, dtype, align=4096):
@@ -184,9 +182,9 @@ class OpenCLPlan:
             bool(device.device.host_unified_memory)
         b = PlanBuilder(device, graph, fetches, feeds, feed_shapes, state, hints, program,
                         limits)
-        if not still_right(b.units, _pinned(b), b.rolled_away):   # (rare: see Window)
+        if b.unrolled_loops and not still_right(b.units, _pinned(b), b.rolled_away):
             b = PlanBuilder(device, graph, fetches, feeds, feed_shapes, state, hints,
-                            program, limits, roll_loops=False)
+                            program, limits, roll_loops=False)   # (rare: see Window)
         self.device = plan_device(device, b.units)
         self.trip_limits = list(b.trip_limits)
         self.feeds = b.feeds
@@ -197,10 +195,9 @@ class OpenCLPlan:
         self.used = {t for op in b.lowered for t in op.inputs} | set(fetches) | b.loop_results
         self.var_final = {name: s for name, s in b.var_current.items() if s.kind == "varwrite"}
         self.error_flags = b.error_flags
-        self.lent = self._lent_feeds(b.units) if self.zero_copy else {}
-        self._lent_places = {}   # lent root -> (address, bytes) its buffer covers
-        # (b.units go with b; a plan without loops has little that repeats: a static_rnn's
-        # steps hand on values of their own, so its 4,600 units take 0.04 s to find none)
+        self.lent = LentFeeds(b.units if self.zero_copy else (), self.feed_slots,
+                              self.fetch_sources)
+        # (a plan without loops rarely repeats: a static_rnn's 4,600 units, 0.04 s for none)
         self.rolled = roll(b.units, _pinned(self)) if b.unrolled_loops else b.units
         self.buffers = self._plan_buffers()
         self._buffer_ids = None   # ids of self.buffers' values (see _commit)
@@ -218,27 +215,6 @@ class OpenCLPlan:
         return list(expand(self.rolled))
 
     # --- build ---
-    def _lent_feeds(self, units):
-        """Feeds whose kernels read the fed array where it lies (lent to the device for
-        the run): those read only by gathered matmuls' pack_a (a dynamic_rnn's input,
-        see lower_tensor_array.GatheredRow), whose offset is then computed at each run,
-        as the array's address need not be aligned. {slot root: elements past the
-        aligned address below the array this run}."""
-        readers = {s.root(): [] for s in self.feed_slots if s.root().kind == "feed"}
-        for u in units:
-            for s in unit_slots(u):
-                if s.root() in readers:
-                    readers[s.root()].append(u)
-        fetched = {s.root() for s in self.fetch_sources if isinstance(s, Slot)}
-        lent = {r: 0 for r, us in readers.items() if us and r not in fetched and all(
-            isinstance(u, MatmulUnit) and u.name == "pack_a" and u.mm.gather and
-            u.args[1] is r for u in us)}
-        for r in lent:
-            for u in readers[r]:
-                u.args[2] = PerRun(functools.partial(
-                    lambda base, r, host: np.int32(base + lent[r]), int(u.args[2]), r))
-        return lent
-
     def _slot_groups(self):
         """The slots of each launch in order; a repeat's buffers that are not its own
         temporaries are live from its first launch to its last."""
@@ -429,7 +405,9 @@ class OpenCLPlan:
             if slot.root() in self.lent:
                 value = np.ascontiguousarray(value, slot.dtype.as_numpy_dtype)
                 keep_alive.append(value)
-                self._lend(slot.root(), value)
+                buffer = self.lent.lend(self.device, slot.root(), value)
+                if buffer is not None:
+                    self.buffers[slot.root()] = buffer
                 continue
             if slot in self.feed_perms:   # (fed in the layout its one reader wants)
                 value = np.asarray(value).transpose(self.feed_perms[slot])
@@ -503,22 +481,6 @@ class OpenCLPlan:
                 for setter, index, start, delta, convert in advancing:
                     setter(index, convert(start + j * delta))
                 enqueue(queue, kernel, global_size, local_size)
-
-    def _lend(self, root, array):
-        """Binds root to a buffer over the array's memory, from the aligned address at or
-        below it (PoCL copies what starts unaligned); lent[root] is how many elements
-        into it the array starts. The last run's buffer serves an array at the same
-        address (the same array, or the next batch where the last one was): PoCL takes
-        ~30 us to bind a new one."""
-        align = max(self.device.device.mem_base_addr_align // 8, array.itemsize)
-        shift = array.ctypes.data % align
-        place = (array.ctypes.data, array.nbytes)
-        if self._lent_places.get(root) != place:
-            memory = (ctypes.c_char * (shift + array.nbytes)).from_address(
-                array.ctypes.data - shift)
-            self.buffers[root] = cl.Buffer(self.device.context, _LENT_FLAGS, hostbuf=memory)
-            self._lent_places[root] = place
-        self.lent[root] = shift // array.itemsize
 
     def _buffer(self, root, state):
         if root.kind == "var":

@@ -135,8 +135,7 @@ def _gathered(b, op):
     fed = getattr(source, "inner", None)
     if not (isinstance(source, Transposed) and source.copy is None and
             source.sole_reader and not source.inner_read and b.read_once(op.inputs[2]) and
-            isinstance(fed, Slot) and fed.kind == "feed" and fed.alias_of is None and
-            fed in b.feed_slots and fed not in b.feed_perms and len(fed.shape) >= 2 and
+            b.fed_as_given(fed) and len(fed.shape) >= 2 and
             source.perm == (1, 0) + tuple(range(2, len(fed.shape))) and
             fed.dtype == dtypes.float32 and b.device.is_cpu and all(fed.shape) and
             fed.nbytes >= GATHER_BYTES):

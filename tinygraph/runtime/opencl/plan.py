@@ -301,12 +301,17 @@ class PlanBuilder:
         self.sources[out] = Transposed(group, views[0].perm, out_shape, out.dtype)
         return True
 
+    def fed_as_given(self, slot):
+        """Whether slot is a feed's own, in the layout the value is fed in (so that it may
+        be fed in another, or read where the fed array lies)."""
+        return isinstance(slot, Slot) and slot.kind == "feed" and slot.alias_of is None \
+            and slot in self.feed_slots and slot not in self.feed_perms
+
     def fed_transposed(self, slot, perm, shape):
         """Whether a feed's slot, read only by a transpose that must be laid out, is fed
         in that layout instead (the host transposes the value as it copies it in): no
         kernel copies it, no second buffer holds it. The slot takes the new shape."""
-        if not isinstance(slot, Slot) or slot.kind != "feed" or slot.alias_of is not None \
-                or slot not in self.feed_slots or slot in self.feed_perms:
+        if not self.fed_as_given(slot):
             return False   # (a fetched feed has another reader: sole_reader is false)
         self.feed_perms[slot] = tuple(perm)
         slot.shape = tuple(shape)
