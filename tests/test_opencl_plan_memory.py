@@ -2,18 +2,25 @@
 dead buffer a little bigger than itself), a matmul's packed operands are temporaries of
 the plan's, a long loop's weight gradient packs its steps' rows in pieces, a broadcast
 is read in place by the kernel that consumes it, and a TensorArray written T times
-keeps one table of its elements. Values against the numpy backend."""
+keeps one table of its elements; the planner's freed memory is handed back before the
+programs load, and Shape folds without an array of its input's size. Values against the
+numpy backend."""
+import gc
+import platform
+
 import numpy as np
 import pytest
 
 import tinygraph as tf
-from tinygraph.runtime.opencl import lower_matmul
+from tinygraph.compiler.shapes import ShapePass
+from tinygraph.runtime.opencl import executor, lower_matmul
+from tinygraph.runtime.opencl.device import DeviceContext, release_free_heap
 from tinygraph.runtime.opencl.executor import _FreeBuffers
 from tinygraph.runtime.opencl.lower_matmul import MatmulUnit, products
 from tinygraph.runtime.opencl.lower_tensor_array import FlowElements
 from tinygraph.runtime.opencl.units import CallUnit, HostUnit
 
-from test_loop_unrolling import assert_same, run
+from test_loop_unrolling import assert_same, rnn_with_gradients, run
 
 
 class FakeBuffer:
@@ -183,3 +190,53 @@ def test_an_array_written_step_by_step_and_read_back():
     assert_same(got, want)
     x = list(build()[1].values())[0]
     np.testing.assert_allclose(got[0], np.tanh(x) * np.arange(6)[:, None], rtol=1e-5)
+
+
+def test_planning_is_freed_and_handed_back_before_the_programs_load(monkeypatch):
+    """PoCL keeps a 2 MiB buffer per program: on pages the planner freed, all of it is
+    resident. So the plan builder is gone, and its pages handed back, before any program
+    of the plan is loaded."""
+    events = []
+
+    def release():
+        events.append(("release", sum(isinstance(o, executor.PlanBuilder)
+                                      for o in gc.get_objects())))
+
+    original = DeviceContext.program
+
+    def program(device, source, options=()):
+        events.append(("program", None))
+        return original(device, source, options)
+    monkeypatch.setattr(executor, "release_free_heap", release)
+    monkeypatch.setattr(DeviceContext, "program", program)
+    got, _, _ = run("opencl", rnn_with_gradients)
+    want, _, _ = run("numpy", rnn_with_gradients)
+    assert_same(got, want)
+    plans = [i for i, e in enumerate(events) if e[0] == "release"]
+    assert plans and all(events[i] == ("release", 0) for i in plans)
+    # each plan's programs load after its release (the first plan: the initialisers')
+    assert events[0][0] == "release" and ("program", None) in events
+
+
+def test_release_free_heap_hands_freed_pages_back():
+    if platform.libc_ver()[0] != "glibc":
+        release_free_heap()   # (no malloc_trim to call: nothing happens)
+        return
+    blocks = [bytearray(1 << 16) for _ in range(640)]   # 40 MiB of 64 KiB heap blocks
+    del blocks[:-1]            # (the last one stays: free pages below it are not trimmed
+    before = _resident_mib()   # by free() itself, only by release_free_heap)
+    release_free_heap()
+    assert before - _resident_mib() > 20
+
+
+def _resident_mib():
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
+
+
+def test_shape_size_and_rank_fold_from_the_shape_alone():
+    """A plan folds them without an array of the input's size (here 1 TiB of bytes)."""
+    x = tf.placeholder(tf.float32, [None, None])
+    ops = [tf.shape(x), tf.size(x, out_type=tf.int64), tf.rank(x)]
+    info = ShapePass([t.op for t in ops], [x], [(1 << 20, 1 << 20)], {})
+    assert [info.values[t].tolist() for t in ops] == [[1 << 20, 1 << 20], 1 << 40, 2]

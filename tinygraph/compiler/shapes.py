@@ -93,7 +93,9 @@ class ShapePass:
             self._set(op.outputs[0], op.attrs["value"])
             return
         if op.type in SHAPE_ONLY and self.shapes.get(op.inputs[0]) is not None:
-            value = op_def.numpy(np.empty(self.shapes[op.inputs[0]], dtype=np.uint8), **op.attrs)
+            # (a view of one byte in the input's shape: the shape costs no memory)
+            like = np.broadcast_to(np.empty((), np.uint8), self.shapes[op.inputs[0]])
+            value = op_def.numpy(like, **op.attrs)
             self._set(op.outputs[0], value)
             return
         concrete = [_Concrete(t, self.shapes.get(t), self.values.get(t), self.hints.get(t))

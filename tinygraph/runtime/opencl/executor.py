@@ -12,7 +12,7 @@ from ...framework.errors import FailedPreconditionError, InvalidArgumentError
 from ...framework.registry import VariableRef, get_op_def
 from ...ops.subgraphs import unbox
 from ..state import RunContext, VariableReads
-from .device import kernel_source
+from .device import kernel_source, release_free_heap
 from .lending import LentFeeds
 from .lower_matmul import cpu_product_flops
 from .plan import PlanBuilder
@@ -199,6 +199,8 @@ class OpenCLPlan:
                               self.fetch_sources)
         # (a plan without loops rarely repeats: a static_rnn's 4,600 units, 0.04 s for none)
         self.rolled = roll(b.units, _pinned(self)) if b.unrolled_loops else b.units
+        del b
+        release_free_heap()   # (what planning freed: see there)
         self.buffers = self._plan_buffers()
         self._buffer_ids = None   # ids of self.buffers' values (see _commit)
         self._build_kernels()
