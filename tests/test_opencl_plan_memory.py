@@ -3,8 +3,7 @@ dead buffer a little bigger than itself), a matmul's packed operands are tempora
 the plan's, a long loop's weight gradient packs its steps' rows in pieces, a broadcast
 is read in place by the kernel that consumes it, and a TensorArray written T times
 keeps one table of its elements; the planner's freed memory is handed back before the
-programs load, and Shape folds without an array of its input's size. Values against the
-numpy backend."""
+programs load. Values against the numpy backend."""
 import gc
 import platform
 
@@ -12,7 +11,6 @@ import numpy as np
 import pytest
 
 import tinygraph as tf
-from tinygraph.compiler.shapes import ShapePass
 from tinygraph.runtime.opencl import executor, lower_matmul
 from tinygraph.runtime.opencl.device import DeviceContext, release_free_heap
 from tinygraph.runtime.opencl.executor import _FreeBuffers
@@ -233,10 +231,3 @@ def _resident_mib():
     with open("/proc/self/status") as f:
         return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
 
-
-def test_shape_size_and_rank_fold_from_the_shape_alone():
-    """A plan folds them without an array of the input's size (here 1 TiB of bytes)."""
-    x = tf.placeholder(tf.float32, [None, None])
-    ops = [tf.shape(x), tf.size(x, out_type=tf.int64), tf.rank(x)]
-    info = ShapePass([t.op for t in ops], [x], [(1 << 20, 1 << 20)], {})
-    assert [info.values[t].tolist() for t in ops] == [[1 << 20, 1 << 20], 1 << 40, 2]

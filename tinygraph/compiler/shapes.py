@@ -58,6 +58,7 @@ class ShapePass:
     def __init__(self, steps, feeds, feed_shapes, variable_shapes, hints=None, given=None):
         self.shapes, self.values = {}, {}
         self._tuples = {}   # shape -> the one tuple of it (see visit)
+        self._unknown = {}  # (op, its inputs' shapes) -> its outputs' (see visit)
         # Values the caller computed (a loop's trip-count limits, from the feeds' values):
         # their ops are folded to them.
         self.given = dict(given or {})
@@ -98,6 +99,16 @@ class ShapePass:
             value = op_def.numpy(like, **op.attrs)
             self._set(op.outputs[0], value)
             return
+        # An op none of whose inputs the host knows gets its shapes from theirs alone, and
+        # an unrolled loop visits its body's ops once per step with the same shapes.
+        key = (op, tuple(self.shapes.get(t) for t in op.inputs)) if op.inputs and all(
+            v is None for v in in_values) and not self.hints.keys() & set(op.inputs) else None
+        shapes = self._unknown.get(key) if key else None
+        if shapes is not None:
+            self.shapes.update(zip(op.outputs, shapes))
+            for t in op.outputs:
+                self.values.pop(t, None)
+            return
         concrete = [_Concrete(t, self.shapes.get(t), self.values.get(t), self.hints.get(t))
                     for t in op.inputs]
         try:
@@ -121,12 +132,16 @@ class ShapePass:
                     self._set(t, v)
                 self.folded.add(op)
                 return
+        shapes = []
         for t, (shape, _) in zip(op.outputs, specs):
             shape = TensorShape(shape)
             shape = shape.as_tuple_or_none() if shape.is_fully_defined() else None
             # (one tuple per shape: an unrolled loop's records keep each step's shapes)
-            self.shapes[t] = self._tuples.setdefault(shape, shape)
+            shapes.append(self._tuples.setdefault(shape, shape))
+            self.shapes[t] = shapes[-1]
             self.values.pop(t, None)
+        if key:
+            self._unknown[key] = shapes
 
     def _set(self, t, value):
         value = np.asarray(value)
