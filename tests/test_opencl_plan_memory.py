@@ -13,7 +13,7 @@ import pytest
 import tinygraph as tf
 from tinygraph.runtime.opencl import executor, lower_matmul
 from tinygraph.runtime.opencl.device import DeviceContext, release_free_heap
-from tinygraph.runtime.opencl.executor import _FreeBuffers
+from tinygraph.runtime.opencl.buffers import FreeBuffers
 from tinygraph.runtime.opencl.lower_matmul import MatmulUnit, products
 from tinygraph.runtime.opencl.lower_tensor_array import FlowElements
 from tinygraph.runtime.opencl.units import CallUnit, HostUnit
@@ -27,7 +27,7 @@ class FakeBuffer:
 
 
 def test_a_dead_buffer_is_taken_by_a_temporary_up_to_half_its_size():
-    free = _FreeBuffers()
+    free = FreeBuffers()
     big, small, exact = FakeBuffer(1000), FakeBuffer(100), FakeBuffer(300)
     for b in (big, small, exact):
         free.give(b)

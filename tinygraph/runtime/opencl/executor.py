@@ -1,6 +1,5 @@
 """Running an OpenCL plan: buffers planned once, kernels bound once, each run enqueued
 whole; only the fetched values are read back, once, at the end."""
-import bisect
 import operator
 import re
 import struct
@@ -12,6 +11,7 @@ from ...framework.errors import FailedPreconditionError, InvalidArgumentError
 from ...framework.registry import VariableRef, get_op_def
 from ...ops.subgraphs import unbox
 from ..state import RunContext, VariableReads
+from .buffers import HOST_FLAGS, FreeBuffers, aligned_empty, alloc, read
 from .device import kernel_source, release_free_heap
 from .lending import LentFeeds
 from .lower_matmul import cpu_product_flops
@@ -99,70 +99,17 @@ class OpenCLState:
         array = self.variables.get(name)
         if array is None:
             return None
-        return _read(self.device.queue, array.buffer, array.shape, array.dtype, blocking=True)
+        return read(self.device.queue, array.buffer, array.shape, array.dtype, blocking=True)
 
     def set_variables(self, values):
         for name, value in values.items():
             value = np.asarray(value, order="C")
             old = self.variables.get(name)
             buffer = old.buffer if old is not None and old.buffer.size == max(value.nbytes, 1) \
-                else _alloc(self.device.context, value.nbytes)
+                else alloc(self.device.context, value.nbytes)
             if value.nbytes:
                 cl.enqueue_copy(self.device.queue, buffer, value, is_blocking=True)
             self.variables[name] = DeviceArray(buffer, value.shape, value.dtype)
-
-
-_HOST_FLAGS = cl.mem_flags.READ_WRITE | cl.mem_flags.USE_HOST_PTR
-
-
-def _aligned_empty(shape, dtype, align=4096):
-    """An empty array whose data starts on an `align` boundary, so that the OpenCL
-    runtime can use it in place (PoCL copies a misaligned host pointer), and the raw
-    bytes behind it (at least one element, as a buffer may not be empty)."""
-    n = int(np.prod(shape))
-    nbytes = max(n, 1) * np.dtype(dtype).itemsize
-    raw = np.empty(nbytes + align, np.uint8)
-    start = -raw.ctypes.data % align
-    flat = raw[start:start + nbytes]
-    return flat.view(dtype)[:n].reshape(shape), flat
-
-
-def _alloc(context, nbytes):
-    return cl.Buffer(context, cl.mem_flags.READ_WRITE, max(int(nbytes), 1))
-
-
-def _read(queue, buffer, shape, dtype, blocking):
-    out = np.empty(shape, dtype=dtype)
-    if out.nbytes:
-        cl.enqueue_copy(queue, out, buffer, is_blocking=blocking)
-    return out
-
-
-class _FreeBuffers:
-    """Buffers whose temporaries are dead, by size. A temporary takes the smallest that
-    is big enough but not twice its size (kernels are given their sizes, not a
-    buffer's): a matmul's packed operand then lives in what an earlier, dead temporary
-    of about its size held, and small ones do not take the big ones."""
-
-    def __init__(self):
-        self.sizes, self.by_size = [], {}   # sorted sizes; size -> buffers
-
-    def give(self, buffer):
-        if buffer.size not in self.by_size:
-            bisect.insort(self.sizes, buffer.size)
-        self.by_size.setdefault(buffer.size, []).append(buffer)
-
-    def take(self, nbytes):
-        """The smallest free buffer of at least nbytes, or None."""
-        k = bisect.bisect_left(self.sizes, nbytes)
-        if k == len(self.sizes) or self.sizes[k] >= 2 * nbytes:
-            return None
-        size = self.sizes[k]
-        pool = self.by_size[size]
-        buffer = pool.pop()
-        if not pool:
-            del self.by_size[size], self.sizes[k]
-        return buffer
 
 
 def _pinned(plan):
@@ -242,17 +189,17 @@ class OpenCLPlan:
         fed = {s.root() for s in self.feed_slots}
         pinned = _pinned(self)
         self.host_arrays = {}   # slot root -> the host array behind its zero-copy buffer
-        buffers, free = {}, _FreeBuffers()
+        buffers, free = {}, FreeBuffers()
 
         def allocate(r):
             if r in self.lent:
                 return None   # (a buffer over the fed array, made at each run)
             # (Not a variable's new value: that buffer is handed to the session.)
             if self.zero_copy and r in fetched | fed and r.kind in ("temp", "feed"):
-                array, memory = _aligned_empty(r.shape, r.dtype.as_numpy_dtype)
+                array, memory = aligned_empty(r.shape, r.dtype.as_numpy_dtype)
                 self.host_arrays[r] = array
-                return cl.Buffer(self.device.context, _HOST_FLAGS, hostbuf=memory)
-            buffer = _alloc(self.device.context, r.nbytes)
+                return cl.Buffer(self.device.context, HOST_FLAGS, hostbuf=memory)
+            buffer = alloc(self.device.context, r.nbytes)
             if r.kind == "const" and r.size:
                 cl.enqueue_copy(self.device.queue, buffer, r.value, is_blocking=True)
             return buffer
@@ -459,9 +406,9 @@ class OpenCLPlan:
             elif source.root() in self.host_arrays:
                 results.append(source)   # read after the queue drains, below
             else:
-                results.append(_read(queue, self._buffer(source.root(), state), source.shape,
+                results.append(read(queue, self._buffer(source.root(), state), source.shape,
                                      source.dtype.as_numpy_dtype, blocking=False))
-        flags = [_read(queue, self.buffers[f.slot], (2,), np.int32, blocking=False)
+        flags = [read(queue, self.buffers[f.slot], (2,), np.int32, blocking=False)
                  for f in self.error_flags]
         queue.finish()
         results = [self.host_arrays[r.root()].reshape(r.shape).copy() if isinstance(r, Slot)
@@ -495,7 +442,7 @@ class OpenCLPlan:
         r = slot.root()
         if r in env:   # computed on the host; a "host" slot's shape is known only now
             return env[r] if r.kind == "host" else env[r].reshape(slot.shape)
-        return _read(self.device.queue, self._buffer(r, state), slot.shape,
+        return read(self.device.queue, self._buffer(r, state), slot.shape,
                      slot.dtype.as_numpy_dtype, blocking=True)
 
     def _run_host(self, unit, state, host, env, keep_alive, invalid):
@@ -532,7 +479,7 @@ class OpenCLPlan:
             # its own, so handing it over leaves the plan.
             self.buffers[r] = old.buffer if old is not None and old.buffer.size == \
                 given.size and id(old.buffer) not in self._buffer_ids \
-                else _alloc(self.device.context, r.nbytes)
+                else alloc(self.device.context, r.nbytes)
             self._buffer_ids.discard(id(given))
             self._buffer_ids.add(id(self.buffers[r]))
         state.generators.update(host._generators)
@@ -553,7 +500,7 @@ class _HostUnitContext(VariableReads):
             if name not in self.state.variables:
                 return None
             array = self.state.variables[name]
-            return _read(self.plan.device.queue, array.buffer, array.shape, array.dtype, True)
+            return read(self.plan.device.queue, array.buffer, array.shape, array.dtype, True)
         if prev.root() in self.invalid:
             return None
         return self.plan._value(prev, self.state, self.env)
